@@ -1,0 +1,3 @@
+import type { OpEntry } from './types.js';
+
+export const ops: OpEntry[] = [];
