@@ -11,12 +11,16 @@ export interface NodeTiming {
   scope: string;
   /** Wall time of the node's dispatch and kernel, nanoseconds (monotonic clock). */
   ns: number;
+  /** Start on the monotonic clock, nanoseconds (for timelines). */
+  startNs: number;
   kernel: string;
   isa: string;
   flops: number;
   /** Input shapes (null for sequences or omitted inputs). */
   inputShapes: (number[] | null)[];
   outputShapes: (number[] | null)[];
+  /** Bytes of the input and output tensors (what the op must at least move). */
+  bytes: number;
 }
 
 export interface RunOptions {
@@ -42,6 +46,12 @@ export class ExecutionError extends Error {
     super(message);
     this.name = 'ExecutionError';
   }
+}
+
+function valueBytes(v: Value | undefined): number {
+  if (!v || 'kind' in v) return 0;
+  const d = v.data;
+  return Array.isArray(d) ? d.length * 8 : d.byteLength;
 }
 
 function valueShape(v: Value | undefined): number[] | null {
@@ -235,11 +245,13 @@ export class Plan {
         node,
         scope: path,
         ns,
+        startNs: Number(t0),
         kernel: report.kernel,
         isa: report.isa,
         flops: report.flops ?? 0,
         inputShapes: inputs.map(valueShape),
         outputShapes: outs.map(valueShape),
+        bytes: inputs.reduce((a: number, v) => a + valueBytes(v), 0) + outs.reduce((a: number, v) => a + valueBytes(v), 0),
       });
     }
   }

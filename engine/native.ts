@@ -1,8 +1,288 @@
-// Placeholder: the typed wrapper around the native addon (kernels, CPU detection, timers).
-export interface NativeBackend {
-  readonly available: boolean;
+// The typed wrapper around the native addon `armml` (kernels, CPU detection, timers).
+// Arguments are validated here so mistakes surface as clear JS errors naming the parameter; the
+// addon re-checks lengths so a bug on this side can never become an out-of-bounds write.
+import fs from 'node:fs';
+import path from 'node:path';
+
+export interface CpuInfo {
+  arch: string;
+  vendor: string;
+  name: string;
+  /** AArch64 MIDR_EL1 as hex, e.g. `0x414fd0c1`. */
+  midr?: string;
+  /** e.g. ['avx2', 'fma'] or ['neon', 'dotprod', 'i8mm', 'bf16', 'sve', 'sve2']. */
+  isa: string[];
+  cores: number;
 }
 
+export interface KernelVariantInfo {
+  name: string;
+  family: string;
+  isa: string;
+  mr: number;
+  nr: number;
+  kr: number;
+  sr: number;
+  reference: boolean;
+  supported: boolean;
+  selected: boolean;
+}
+
+export interface KernelRun {
+  kernel: string;
+  isa: string;
+  /** Nanoseconds measured inside the addon around the kernel. */
+  ns: number;
+}
+
+export interface RunOptions {
+  /** 'auto' (default), 'reference', or a variant name from variants(). */
+  variant?: string;
+  threads?: number;
+}
+
+/** C = alpha * op(A) op(B) + beta * C + bias (per column), optional ReLU; row-major, contiguous. */
+export interface GemmParams {
+  M: number;
+  N: number;
+  K: number;
+  transA?: boolean;
+  transB?: boolean;
+  alpha?: number;
+  /** 0 (default) means C is write-only. */
+  beta?: number;
+  bias?: Float32Array;
+  relu?: boolean;
+  /** Number of matrices; strides are in elements, 0 broadcasts one matrix to all. */
+  batch?: number;
+  strideA?: number;
+  strideB?: number;
+  strideC?: number;
+}
+
+/** NCHW 2-D convolution; weights [M, C/group, kH, kW]; output [N, M, outH, outW]. */
+export interface Conv2dParams {
+  N: number;
+  C: number;
+  H: number;
+  W: number;
+  M: number;
+  kH: number;
+  kW: number;
+  strideH?: number;
+  strideW?: number;
+  padT?: number;
+  padL?: number;
+  padB?: number;
+  padR?: number;
+  dilH?: number;
+  dilW?: number;
+  group?: number;
+  outH: number;
+  outW: number;
+  relu?: boolean;
+}
+
+export interface NativeBackend {
+  readonly available: boolean;
+  cpuInfo(): CpuInfo;
+  variants(): KernelVariantInfo[];
+  gemm(a: Float32Array, b: Float32Array, c: Float32Array, params: GemmParams, opts?: RunOptions): KernelRun;
+  /** Same as gemm, run on a libuv worker thread; the arrays must not be touched until it settles. */
+  gemmAsync(a: Float32Array, b: Float32Array, c: Float32Array, params: GemmParams, opts?: RunOptions): Promise<KernelRun>;
+  conv2d(
+    x: Float32Array,
+    w: Float32Array,
+    bias: Float32Array | null,
+    y: Float32Array,
+    params: Conv2dParams,
+    opts?: RunOptions,
+  ): KernelRun;
+}
+
+/** The raw addon surface (see native/src/addon.cc). */
+interface Addon {
+  cpuInfo(): CpuInfo;
+  variants(): KernelVariantInfo[];
+  gemm(a: Float32Array, b: Float32Array, c: Float32Array, bias: Float32Array | null, params: object, opts: object): KernelRun;
+  gemmAsync(
+    a: Float32Array,
+    b: Float32Array,
+    c: Float32Array,
+    bias: Float32Array | null,
+    params: object,
+    opts: object,
+  ): Promise<KernelRun>;
+  conv2d(x: Float32Array, w: Float32Array, bias: Float32Array | null, y: Float32Array, params: object, opts: object): KernelRun;
+}
+
+export class NativeArgumentError extends Error {}
+
+function checkCount(value: unknown, what: string, min = 0): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > 2 ** 31 - 1) {
+    throw new NativeArgumentError(`${what} must be an integer >= ${min}, got ${String(value)}`);
+  }
+  return value;
+}
+
+function checkArray(value: unknown, what: string): Float32Array {
+  if (!(value instanceof Float32Array)) throw new NativeArgumentError(`${what} must be a Float32Array`);
+  return value;
+}
+
+function checkLength(arr: Float32Array, what: string, need: number): void {
+  if (arr.length < need) throw new NativeArgumentError(`${what} has ${arr.length} elements but needs at least ${need}`);
+}
+
+function checkOptions(opts: RunOptions | undefined): { variant: string; threads: number } {
+  const variant = opts?.variant ?? 'auto';
+  if (typeof variant !== 'string' || variant === '') throw new NativeArgumentError('variant must be a non-empty string');
+  const threads = checkCount(opts?.threads ?? 1, 'threads', 1);
+  if (threads > 256) throw new NativeArgumentError(`threads must be at most 256, got ${threads}`);
+  return { variant, threads };
+}
+
+function gemmArgs(a: Float32Array, b: Float32Array, c: Float32Array, p: GemmParams): [Float32Array | null, object] {
+  checkArray(a, 'a');
+  checkArray(b, 'b');
+  checkArray(c, 'c');
+  const M = checkCount(p.M, 'M');
+  const N = checkCount(p.N, 'N');
+  const K = checkCount(p.K, 'K');
+  const batch = checkCount(p.batch ?? 1, 'batch');
+  const strideA = checkCount(p.strideA ?? M * K, 'strideA');
+  const strideB = checkCount(p.strideB ?? K * N, 'strideB');
+  const strideC = checkCount(p.strideC ?? M * N, 'strideC');
+  for (const [k, v] of [
+    ['alpha', p.alpha],
+    ['beta', p.beta],
+  ] as const) {
+    if (v !== undefined && typeof v !== 'number') throw new NativeArgumentError(`${k} must be a number`);
+  }
+  if (batch > 0) {
+    const span = (stride: number, size: number) => (size === 0 ? 0 : (batch - 1) * stride + size);
+    checkLength(a, 'a', span(strideA, M * K));
+    checkLength(b, 'b', span(strideB, K * N));
+    checkLength(c, 'c', span(strideC, M * N));
+    if (batch > 1 && M * N > 0 && strideC < M * N) throw new NativeArgumentError('strideC must be at least M*N so outputs do not overlap');
+  }
+  let bias: Float32Array | null = null;
+  if (p.bias !== undefined) {
+    bias = checkArray(p.bias, 'bias');
+    checkLength(bias, 'bias', N);
+  }
+  const params = {
+    M,
+    N,
+    K,
+    transA: !!p.transA,
+    transB: !!p.transB,
+    alpha: p.alpha ?? 1,
+    beta: p.beta ?? 0,
+    relu: !!p.relu,
+    batch,
+    strideA,
+    strideB,
+    strideC,
+  };
+  return [bias, params];
+}
+
+function conv2dArgs(x: Float32Array, w: Float32Array, bias: Float32Array | null, y: Float32Array, p: Conv2dParams): object {
+  checkArray(x, 'x');
+  checkArray(w, 'w');
+  checkArray(y, 'y');
+  const q = {
+    N: checkCount(p.N, 'N'),
+    C: checkCount(p.C, 'C', 1),
+    H: checkCount(p.H, 'H'),
+    W: checkCount(p.W, 'W'),
+    M: checkCount(p.M, 'M', 1),
+    kH: checkCount(p.kH, 'kH', 1),
+    kW: checkCount(p.kW, 'kW', 1),
+    strideH: checkCount(p.strideH ?? 1, 'strideH', 1),
+    strideW: checkCount(p.strideW ?? 1, 'strideW', 1),
+    padT: checkCount(p.padT ?? 0, 'padT'),
+    padL: checkCount(p.padL ?? 0, 'padL'),
+    padB: checkCount(p.padB ?? 0, 'padB'),
+    padR: checkCount(p.padR ?? 0, 'padR'),
+    dilH: checkCount(p.dilH ?? 1, 'dilH', 1),
+    dilW: checkCount(p.dilW ?? 1, 'dilW', 1),
+    group: checkCount(p.group ?? 1, 'group', 1),
+    outH: checkCount(p.outH, 'outH'),
+    outW: checkCount(p.outW, 'outW'),
+    relu: !!p.relu,
+  };
+  if (q.C % q.group || q.M % q.group) throw new NativeArgumentError(`group ${q.group} must divide C=${q.C} and M=${q.M}`);
+  const outOf = (size: number, k: number, dil: number, stride: number, pads: number) => {
+    const span = size + pads - ((k - 1) * dil + 1);
+    return span < 0 ? 0 : Math.floor(span / stride) + 1;
+  };
+  const eh = outOf(q.H, q.kH, q.dilH, q.strideH, q.padT + q.padB);
+  const ew = outOf(q.W, q.kW, q.dilW, q.strideW, q.padL + q.padR);
+  if (eh !== q.outH || ew !== q.outW) {
+    throw new NativeArgumentError(`output ${q.outH}x${q.outW} does not match input, kernel, pads and strides (expected ${eh}x${ew})`);
+  }
+  checkLength(x, 'x', q.N * q.C * q.H * q.W);
+  checkLength(w, 'w', q.M * (q.C / q.group) * q.kH * q.kW);
+  checkLength(y, 'y', q.N * q.M * q.outH * q.outW);
+  if (bias !== null) checkLength(checkArray(bias, 'bias'), 'bias', q.M);
+  return q;
+}
+
+/** Where the package (binding.gyp, build/, prebuilds/) lives, from this file's location. */
+function packageRoot(): string {
+  let dir = __dirname;
+  for (;;) {
+    if (fs.existsSync(path.join(dir, 'binding.gyp')) || fs.existsSync(path.join(dir, 'prebuilds'))) return dir;
+    const up = path.dirname(dir);
+    if (up === dir) return path.resolve(__dirname, '..');
+    dir = up;
+  }
+}
+
+function wrap(addon: Addon): NativeBackend {
+  return {
+    available: true,
+    cpuInfo: () => addon.cpuInfo(),
+    variants: () => addon.variants(),
+    gemm(a, b, c, params, opts) {
+      const [bias, p] = gemmArgs(a, b, c, params);
+      return addon.gemm(a, b, c, bias, p, checkOptions(opts));
+    },
+    gemmAsync(a, b, c, params, opts) {
+      try {
+        const [bias, p] = gemmArgs(a, b, c, params);
+        return addon.gemmAsync(a, b, c, bias, p, checkOptions(opts));
+      } catch (e) {
+        return Promise.reject(e);
+      }
+    },
+    conv2d(x, w, bias, y, params, opts) {
+      const p = conv2dArgs(x, w, bias, y, params);
+      return addon.conv2d(x, w, bias, y, p, checkOptions(opts));
+    },
+  };
+}
+
+let cached: NativeBackend | undefined;
+
+/** The native backend (loaded once). Throws with build instructions when the addon is missing. */
 export function loadNative(): NativeBackend {
-  return { available: false };
+  if (cached) return cached;
+  const root = process.env.ARMML_NATIVE_DIR ?? packageRoot();
+  let addon: Addon;
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const nodeGypBuild = require('node-gyp-build') as (dir: string) => unknown;
+    addon = nodeGypBuild(root) as Addon;
+  } catch (e) {
+    throw new Error(
+      `the native addon 'armml' could not be loaded from ${root} (${(e as Error).message.split('\n')[0]}). ` +
+        'Run `npm install` in the project to build it, or rebuild with `npm run build:native` ' +
+        '(needs Python 3 and a C++17 compiler; set npm_config_nodedir=/usr to use installed Node headers offline).',
+    );
+  }
+  cached = wrap(addon);
+  return cached;
 }

@@ -59,6 +59,20 @@ function decodeType(t: any): ValueType | undefined {
   return undefined;
 }
 
+/** Graph inputs and outputs of element types the engine cannot hold are refused up front. */
+function checkElementType(v: any): void {
+  let t = v.type;
+  while (t && (t.sequenceType || t.optionalType)) t = (t.sequenceType ?? t.optionalType).elemType;
+  const code = (t?.tensorType ?? t?.sparseTensorType)?.elemType;
+  if (code) {
+    try {
+      dtypeFromOnnx(code);
+    } catch (e) {
+      throw new Error(`graph value '${v.name}': ${(e as Error).message}`);
+    }
+  }
+}
+
 function decodeValueInfo(v: any): ValueInfo {
   return { name: String(v.name ?? ''), type: decodeType(v.type) };
 }
@@ -149,6 +163,7 @@ class Decoder {
     }
     if ((g.sparseInitializer ?? []).length > 0) throw new Error('sparse initializers are not supported');
     const nodes = rawNodes.map((n: any, i: number) => this.node(n, i, depth, name));
+    for (const v of [...(g.input ?? []), ...(g.output ?? [])]) checkElementType(v);
     const inputs = (g.input ?? []).map(decodeValueInfo).filter((v: ValueInfo) => !initializers.has(v.name));
     const outputs = (g.output ?? []).map(decodeValueInfo);
     const valueInfo = new Map<string, ValueInfo>();

@@ -1,3 +1,6 @@
+// Pooling and normalization (Conv/ConvTranspose live in linalg); each file of nn/ holds one family.
 import type { OpEntry } from './types.js';
+import { ops as pool } from './nn/pool.js';
+import { ops as norm } from './nn/norm.js';
 
-export const ops: OpEntry[] = [];
+export const ops: OpEntry[] = [...pool, ...norm];

@@ -1,0 +1,75 @@
+{
+  # The native addon `armml`. ISA-specific kernel files are compiled in their own static
+  # libraries (gyp cflags are per target) so only they get -mavx2/-mfma; the rest of the addon
+  # stays at the baseline ISA and runtime dispatch picks kernels, so the build runs on any x86-64.
+  "variables": {
+    "armml_portable_kernels": [
+      "native/kernels/matmul_f32_1x1_scalar_ref.cc",
+      "native/kernels/matmul_f32_4x8_portable.cc",
+      "native/kernels/conv2d_f32_1x1_scalar_ref.cc",
+      "native/kernels/dwconv2d_f32_1x4_portable.cc"
+    ]
+  },
+  "targets": [
+    {
+      "target_name": "armml",
+      "sources": [
+        "native/src/addon.cc",
+        "native/src/napi_kernels.cc",
+        "native/src/cpu.cc",
+        "native/src/threadpool.cc",
+        "native/src/variants.cc",
+        "native/src/gemm.cc",
+        "native/src/conv.cc",
+        "<@(armml_portable_kernels)"
+      ],
+      "dependencies": ["<!(node -p \"require('node-addon-api').targets\"):node_addon_api_except"],
+      "cflags_cc": ["-std=c++17", "-O3"],
+      "xcode_settings": {
+        "CLANG_CXX_LANGUAGE_STANDARD": "c++17",
+        "GCC_ENABLE_CPP_EXCEPTIONS": "YES",
+        "OTHER_CPLUSPLUSFLAGS": ["-O3"]
+      },
+      "conditions": [
+        ["target_arch=='x64'", { "dependencies": ["armml_kernels_avx2"] }],
+        ["target_arch=='arm64'", { "dependencies": ["armml_kernels_neon"] }]
+      ]
+    }
+  ],
+  "conditions": [
+    ["target_arch=='x64'", {
+      "targets": [
+        {
+          "target_name": "armml_kernels_avx2",
+          "type": "static_library",
+          "sources": [
+            "native/kernels/matmul_f32_6x16_avx2_fma.cc",
+            "native/kernels/dwconv2d_f32_1x8_avx2_fma.cc"
+          ],
+          "cflags_cc": ["-std=c++17", "-O3", "-fPIC", "-mavx2", "-mfma"],
+          "xcode_settings": {
+            "CLANG_CXX_LANGUAGE_STANDARD": "c++17",
+            "OTHER_CPLUSPLUSFLAGS": ["-O3", "-mavx2", "-mfma"]
+          }
+        }
+      ]
+    }],
+    ["target_arch=='arm64'", {
+      "targets": [
+        {
+          "target_name": "armml_kernels_neon",
+          "type": "static_library",
+          "sources": [
+            "native/kernels/matmul_f32_8x12_neon_fma.cc",
+            "native/kernels/dwconv2d_f32_1x4_neon_fma.cc"
+          ],
+          "cflags_cc": ["-std=c++17", "-O3", "-fPIC"],
+          "xcode_settings": {
+            "CLANG_CXX_LANGUAGE_STANDARD": "c++17",
+            "OTHER_CPLUSPLUSFLAGS": ["-O3"]
+          }
+        }
+      ]
+    }]
+  ]
+}

@@ -1,0 +1,200 @@
+// `armml`: the engine from a terminal and in CI (info, run, profile).
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Command, InvalidArgumentError } from 'commander';
+import { loadModel } from '../engine/onnx/loader.js';
+import { Plan } from '../engine/executor.js';
+import { loadNative } from '../engine/native.js';
+import { readInputs, readDataSets } from '../engine/testdata/conformance.js';
+import { tensorToProtoBytes } from '../engine/onnx/tensor-proto.js';
+import { syntheticInputs, bindInputs } from '../engine/inputs.js';
+import { profileModel, AVAILABLE_MODES, PLANNED_MODES } from '../engine/profile.js';
+import { toChromeTrace } from '../engine/trace.js';
+import { supportedOps } from '../engine/registry.js';
+import type { Mode, Value } from '../engine/ops/types.js';
+import { profileReport, table } from './format.js';
+
+/** The package root: one level above both `cli/` (sources) and `dist/` (bundle). */
+const ROOT = path.resolve(__dirname, '..');
+const VERSION: string = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')).version;
+export const EXAMPLES: Record<string, string> = {
+  example: 'examples/shapes-mobilenetv2/model.onnx',
+};
+
+class UsageError extends Error {}
+
+function resolveModel(arg: string): string {
+  const builtin = EXAMPLES[arg];
+  const file = builtin ? path.join(ROOT, builtin) : path.resolve(arg);
+  if (!fs.existsSync(file)) throw new Error(`${arg}: file not found${builtin ? ' (the bundled example is missing from this install)' : ''}`);
+  return file;
+}
+
+const int = (name: string, min: number) => (v: string) => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`${name} must be an integer >= ${min}`);
+  return n;
+};
+
+function parseModes(v: string): Mode[] {
+  const modes = v.split(',').map((s) => s.trim()).filter(Boolean);
+  for (const m of modes) {
+    if ((PLANNED_MODES as readonly string[]).includes(m)) throw new InvalidArgumentError(`mode '${m}' is planned but not available yet (available: ${AVAILABLE_MODES.join(', ')})`);
+    if (!(AVAILABLE_MODES as readonly string[]).includes(m)) throw new InvalidArgumentError(`unknown mode '${m}' (available: ${AVAILABLE_MODES.join(', ')})`);
+  }
+  if (modes.length === 0) throw new InvalidArgumentError('no modes given');
+  return modes as Mode[];
+}
+
+function parseShapes(v: string, prev: Record<string, number[]> = {}): Record<string, number[]> {
+  const m = /^([^=]+)=(\d+(?:[x,]\d+)*)$/.exec(v);
+  if (!m) throw new InvalidArgumentError(`expected NAME=DxDx…, e.g. input=1x3x224x224, got '${v}'`);
+  return { ...prev, [m[1]]: m[2].split(/[x,]/).map(Number) };
+}
+
+function writeFile(file: string, data: string | Uint8Array): void {
+  fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+  fs.writeFileSync(file, data);
+}
+
+/** Inputs from --inputs DIR, else the model folder's test_data_set_0, else synthetic ones. */
+function chooseInputs(model: ReturnType<typeof loadModel>, modelFile: string, inputsDir?: string, shapes?: Record<string, number[]>): { inputs: Value[]; references?: Value[]; label: string } {
+  const g = model.graph;
+  if (inputsDir) {
+    if (!fs.existsSync(inputsDir)) throw new UsageError(`${inputsDir}: folder not found`);
+    const inputs = readInputs(inputsDir, g.inputs);
+    const hasOutputs = fs.readdirSync(inputsDir).some((f) => /^output_\d+\.pb$/.test(f));
+    const references = hasOutputs ? readDataSets(path.dirname(inputsDir), g.inputs, g.outputs).find((s) => path.resolve(s.dir) === path.resolve(inputsDir))?.outputs : undefined;
+    return { inputs, references, label: path.basename(inputsDir) };
+  }
+  const set0 = path.join(path.dirname(modelFile), 'test_data_set_0');
+  if (!shapes && fs.existsSync(set0)) {
+    const [first] = readDataSets(path.dirname(modelFile), g.inputs, g.outputs);
+    return { inputs: first.inputs, references: first.outputs.length ? first.outputs : undefined, label: 'test_data_set_0' };
+  }
+  return { inputs: syntheticInputs(g, shapes ?? {}), label: 'synthetic (seeded uniform)' };
+}
+
+const program = new Command();
+program.name('armml').description('Arm ML Profiler: where inference time goes, op by op, kernel by kernel').version(VERSION);
+
+program
+  .command('info')
+  .description('CPU, ISA features, selected kernel variants and supported ops')
+  .option('--json', 'print JSON')
+  .action((o: { json?: boolean }) => {
+    const native = loadNative();
+    const cpu = native.cpuInfo();
+    const variants = native.variants();
+    const ops = supportedOps();
+    if (o.json) {
+      console.log(JSON.stringify({ cpu, variants, ops }, null, 2));
+      return;
+    }
+    console.log(`CPU: ${cpu.name}${cpu.midr ? ` (MIDR ${cpu.midr})` : ''} · ${cpu.arch} · ${cpu.cores} cores`);
+    console.log(`ISA: ${cpu.isa.join(' ') || '(none beyond the base instruction set)'}`);
+    console.log('');
+    console.log(
+      table(
+        ['family', 'variant', 'ISA', 'supported', 'selected'],
+        variants.map((v) => [v.family, v.name, v.isa, v.supported ? 'yes' : 'no', v.selected ? '*' : '']),
+      ),
+    );
+    console.log(`\n${ops.length} ops supported (armml info --json lists them).`);
+  });
+
+program
+  .command('run')
+  .description('run a model on input_K.pb tensors and write output_K.pb tensors')
+  .argument('<model>', '.onnx file or built-in example name')
+  .requiredOption('--inputs <dir>', 'folder with input_0.pb, input_1.pb, … (ONNX TensorProto)')
+  .requiredOption('--out <dir>', 'folder to write output_0.pb, … into')
+  .option('--mode <mode>', 'baseline or eager', 'eager')
+  .option('--threads <n>', 'threads for eager mode', int('--threads', 1), os.availableParallelism())
+  .action((modelArg: string, o: { inputs: string; out: string; mode: string; threads: number }) => {
+    const [mode] = parseModes(o.mode);
+    const file = resolveModel(modelArg);
+    const model = loadModel(file);
+    const plan = new Plan(model);
+    if (!fs.existsSync(o.inputs)) throw new UsageError(`${o.inputs}: folder not found`);
+    const inputs = readInputs(o.inputs, model.graph.inputs);
+    bindInputs(model.graph, inputs);
+    const { outputs } = plan.run(inputs, { mode, threads: mode === 'baseline' ? 1 : o.threads, native: loadNative() });
+    fs.mkdirSync(o.out, { recursive: true });
+    outputs.forEach((v, k) => {
+      if (!v || 'kind' in v) throw new Error(`output ${k} (${model.graph.outputs[k].name}) is not a tensor; only tensor outputs can be written`);
+      fs.writeFileSync(path.join(o.out, `output_${k}.pb`), tensorToProtoBytes(v, model.graph.outputs[k].name));
+    });
+    console.error(`wrote ${outputs.length} output(s) to ${o.out}`);
+  });
+
+program
+  .command('profile')
+  .description('time every op of a model in each execution mode and report where the time goes')
+  .argument('<model>', '.onnx file or built-in example name ("example")')
+  .option('--modes <list>', `comma-separated modes (${AVAILABLE_MODES.join(', ')})`, parseModes, ['baseline', 'eager'] as Mode[])
+  .option('--threads <n>', 'threads for optimized modes', int('--threads', 1), os.availableParallelism())
+  .option('--warmup <n>', 'untimed iterations per mode', int('--warmup', 0), 2)
+  .option('--iters <n>', 'timed iterations per mode', int('--iters', 1), 10)
+  .option('--inputs <dir>', 'input_K.pb folder (default: the model folder\'s test_data_set_0, else synthetic inputs)')
+  .option('--input-shape <name=DxD…>', 'shape for a synthetic input (repeatable)', parseShapes)
+  .option('--json <file>', 'write the armml.profile/1 JSON')
+  .option('--trace <file>', 'write a Chrome trace (open in Perfetto)')
+  .option('--top <n>', 'rows of the op table to print', int('--top', 1), 15)
+  .option('--target <uri>', 'where to run: local (default); ssh://user@host[:port] is planned')
+  .action(async (modelArg: string, o: { modes: Mode[]; threads: number; warmup: number; iters: number; inputs?: string; inputShape?: Record<string, number[]>; json?: string; trace?: string; top: number; target?: string }) => {
+    if (o.target && o.target !== 'local') throw new UsageError(`--target ${o.target}: remote targets are not available yet; only local runs are`);
+    const file = resolveModel(modelArg);
+    const model = loadModel(file);
+    const { inputs, references, label } = chooseInputs(model, file, o.inputs, o.inputShape);
+    const native = loadNative();
+    const ac = new AbortController();
+    process.once('SIGINT', () => {
+      console.error('\ncancelling…');
+      ac.abort();
+    });
+    const tty = process.stderr.isTTY;
+    const doc = await profileModel(model, {
+      modes: o.modes,
+      threads: o.threads,
+      warmup: o.warmup,
+      iters: o.iters,
+      inputs,
+      references,
+      inputsLabel: label,
+      native,
+      signal: ac.signal,
+      toolVersion: VERSION,
+      onProgress: (p) => {
+        if (tty) process.stderr.write(`\r${p.mode}: ${p.phase} ${p.iter}/${p.of}   `);
+      },
+    });
+    if (tty) process.stderr.write('\r\x1b[K');
+    console.log(profileReport(doc, o.top));
+    if (o.json) {
+      writeFile(o.json, JSON.stringify(doc, null, 1));
+      console.log(`\nprofile written to ${o.json}`);
+    }
+    if (o.trace) {
+      writeFile(o.trace, JSON.stringify(toChromeTrace(doc)));
+      console.log(`trace written to ${o.trace}`);
+    }
+    if (doc.runs.some((r) => !r.outputs_ok)) {
+      console.error('armml: some modes produced wrong outputs (see above)');
+      process.exitCode = 3;
+    }
+  });
+
+export async function main(argv: string[]): Promise<void> {
+  try {
+    await program.parseAsync(argv);
+  } catch (e) {
+    const msg = e instanceof Error ? e.message : String(e);
+    console.error(`armml: ${msg}`);
+    if (process.env.ARMML_DEBUG && e instanceof Error) console.error(e.stack);
+    process.exitCode = e instanceof UsageError ? 2 : 1;
+  }
+}
+
+if (require.main === module) void main(process.argv);

@@ -1,0 +1,90 @@
+// Input binding: symbolic dims bound from the inputs, declared shapes checked, and
+// deterministic synthetic inputs for models that come without test data.
+import type { Graph, ValueInfo } from './graph.js';
+import { Tensor, writeNumbers, type DType } from './tensor.js';
+import type { Value } from './ops/types.js';
+
+export class InputError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'InputError';
+  }
+}
+
+/**
+ * Checks each input against its declared type and shape and binds symbolic dims
+ * (e.g. `batch`, `sequence`) to the sizes the inputs give; the same symbol must get one size.
+ */
+export function bindInputs(graph: Graph, inputs: Value[]): Map<string, number> {
+  const bound = new Map<string, number>();
+  if (inputs.length !== graph.inputs.length) {
+    throw new InputError(`the model has ${graph.inputs.length} inputs (${graph.inputs.map((i) => i.name).join(', ')}) but ${inputs.length} were given`);
+  }
+  graph.inputs.forEach((vi, k) => {
+    const v = inputs[k];
+    const t = vi.type;
+    if (!t || t.kind !== 'tensor' || !v || 'kind' in v) return;
+    if (t.dtype && t.dtype !== v.dtype) throw new InputError(`input '${vi.name}' should be ${t.dtype}, got ${v.dtype}`);
+    if (!t.shape) return;
+    if (t.shape.length !== v.dims.length) {
+      throw new InputError(`input '${vi.name}' should have rank ${t.shape.length} ([${t.shape.map((d) => d ?? '?').join(',')}]), got [${v.dims.join(',')}]`);
+    }
+    t.shape.forEach((d, i) => {
+      const got = v.dims[i];
+      if (typeof d === 'number') {
+        if (d !== got) throw new InputError(`input '${vi.name}' dim ${i} should be ${d}, got ${got} (shape [${v.dims.join(',')}])`);
+      } else if (typeof d === 'string') {
+        const prev = bound.get(d);
+        if (prev !== undefined && prev !== got) {
+          throw new InputError(`symbolic dim '${d}' is ${prev} in one input but ${got} in input '${vi.name}'`);
+        }
+        bound.set(d, got);
+      }
+    });
+  });
+  return bound;
+}
+
+/** Deterministic pseudo-random numbers (xorshift32), so profiles are reproducible. */
+function rng(seed: number): () => number {
+  let s = seed >>> 0 || 1;
+  return () => {
+    s ^= s << 13;
+    s >>>= 0;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    s >>>= 0;
+    return s / 4294967296;
+  };
+}
+
+/** Concrete shape of an input: symbolic or unknown dims from `dims` (by symbol name) or 1. */
+export function concreteShape(vi: ValueInfo, dims: Record<string, number> = {}): number[] {
+  const t = vi.type;
+  if (!t || t.kind !== 'tensor' || !t.shape) throw new InputError(`input '${vi.name}' declares no shape: give its shape with --input-shape ${vi.name}=DxDx…`);
+  return t.shape.map((d) => (typeof d === 'number' ? d : typeof d === 'string' ? (dims[d] ?? 1) : 1));
+}
+
+/**
+ * Synthetic inputs: floats uniform in [-1, 1); integer inputs in [0, 16) so they are valid token ids
+ * and indices for typical models; bools alternate.
+ */
+export function syntheticInputs(graph: Graph, shapes: Record<string, number[]> = {}, dims: Record<string, number> = {}): Value[] {
+  const next = rng(0x5eed);
+  return graph.inputs.map((vi) => {
+    const t = vi.type;
+    if (t && t.kind !== 'tensor') throw new InputError(`input '${vi.name}' is a ${t.kind}: synthetic inputs are tensors only`);
+    const dtype: DType = t?.dtype ?? 'float32';
+    const shape = shapes[vi.name] ?? concreteShape(vi, dims);
+    const tensor = new Tensor(dtype, shape);
+    const vals = new Float64Array(tensor.size);
+    for (let i = 0; i < vals.length; i++) {
+      if (dtype === 'bool') vals[i] = i & 1;
+      else if (dtype.startsWith('float') || dtype === 'bfloat16') vals[i] = next() * 2 - 1;
+      else vals[i] = Math.floor(next() * 16);
+    }
+    if (dtype === 'string') throw new InputError(`input '${vi.name}' is a string tensor: give it with --inputs`);
+    writeNumbers(tensor, vals);
+    return tensor;
+  });
+}

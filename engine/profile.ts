@@ -1,0 +1,259 @@
+// Profiles a model in several execution modes and builds the `armml.profile/1` document.
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { Model } from './graph.js';
+import { Plan, type NodeTiming } from './executor.js';
+import type { Mode, Value } from './ops/types.js';
+import type { NativeBackend } from './native.js';
+import { latencyStats, median, type LatencyStats } from './stats.js';
+import { compareOutputs, DEFAULT_TOLERANCE, type Tolerance } from './testdata/conformance.js';
+import { bindInputs } from './inputs.js';
+
+export const PROFILE_SCHEMA = 'armml.profile/1';
+
+/** Modes this build can run; the others of DESIGN.md are planned. */
+export const AVAILABLE_MODES: readonly Mode[] = ['baseline', 'eager'];
+export const PLANNED_MODES = ['graph', 'int8', 'int4', 'bf16'] as const;
+
+export interface OpRow {
+  node: string;
+  op: string;
+  kernel: string;
+  isa: string;
+  /** Calls per iteration (more than 1 inside loops). */
+  calls: number;
+  /** Median time per iteration, milliseconds. */
+  ms: number;
+  /** Fraction of the run's summed op time. */
+  share: number;
+  flops: number;
+  bytes: number;
+  gflops: number;
+  shapes: (number[] | null)[];
+  /** Enclosing subgraph owners (If/Loop/Scan), when the node is inside one. */
+  scope?: string;
+  source?: string;
+}
+
+export interface ModeRun {
+  mode: Mode;
+  threads: number;
+  latency_ms: LatencyStats;
+  outputs_ok: boolean;
+  max_abs_err: number;
+  /** What the outputs were checked against. */
+  checked_against: 'reference' | 'baseline';
+  error?: string;
+  ops: OpRow[];
+  /** One iteration (the one of median latency), node by node, for timelines and traces. */
+  timeline: TimelineEvent[];
+}
+
+export interface TimelineEvent {
+  node: string;
+  op: string;
+  kernel: string;
+  scope?: string;
+  start_ms: number;
+  dur_ms: number;
+}
+
+export interface TargetInfo {
+  host: string;
+  os: string;
+  arch: string;
+  cpu: { name: string; vendor?: string; midr?: string };
+  isa: string[];
+  threads: number;
+}
+
+export interface ProfileDoc {
+  schema: typeof PROFILE_SCHEMA;
+  tool: { name: string; version: string };
+  created: string;
+  target: TargetInfo;
+  model: { path: string; name: string; sha256: string; nodes: number; params: number; flops: number; producer?: string; opsets: Record<string, number> };
+  settings: { warmup: number; iters: number; inputs: string };
+  runs: ModeRun[];
+}
+
+export interface ProfileProgress {
+  mode: Mode;
+  phase: 'warmup' | 'timed';
+  iter: number;
+  of: number;
+}
+
+export interface ProfileOptions {
+  modes: Mode[];
+  threads: number;
+  warmup: number;
+  iters: number;
+  inputs: Value[];
+  /** Where the inputs came from, for the report ("test_data_set_0", "synthetic"…). */
+  inputsLabel: string;
+  references?: Value[];
+  tolerance?: Tolerance;
+  native: NativeBackend & { cpuInfo?: () => { name: string; vendor?: string; midr?: string; isa: string[]; cores?: number } };
+  signal?: AbortSignal;
+  onProgress?: (p: ProfileProgress) => void;
+  toolVersion?: string;
+}
+
+export function targetInfo(native: ProfileOptions['native']): TargetInfo {
+  const cpu = native.cpuInfo?.() ?? { name: os.cpus()[0]?.model ?? 'unknown', isa: [] };
+  return {
+    host: os.hostname(),
+    os: `${os.type()} ${os.release()}`,
+    arch: process.arch,
+    cpu: { name: cpu.name, vendor: cpu.vendor, ...(cpu.midr ? { midr: cpu.midr } : {}) },
+    isa: cpu.isa,
+    threads: os.availableParallelism(),
+  };
+}
+
+function aggregate(iterations: NodeTiming[][]): OpRow[] {
+  // Per node (and scope): the time of all its calls in one iteration, then the median over iterations.
+  const perNode = new Map<string, { first: NodeTiming; ns: number[]; calls: number; flops: number; bytes: number }>();
+  iterations.forEach((timings, it) => {
+    for (const t of timings) {
+      const key = `${t.scope}\u0000${t.node.name}`;
+      let e = perNode.get(key);
+      if (!e) {
+        e = { first: t, ns: [], calls: 0, flops: 0, bytes: 0 };
+        perNode.set(key, e);
+      }
+      if (e.ns.length <= it) e.ns.push(0);
+      e.ns[it] += t.ns;
+      if (it === 0) {
+        e.calls++;
+        e.flops += t.flops;
+        e.bytes += t.bytes;
+      }
+    }
+  });
+  const rows: OpRow[] = [];
+  for (const e of perNode.values()) {
+    const ms = median(e.ns) / 1e6;
+    const t = e.first;
+    rows.push({
+      node: t.node.name,
+      op: t.node.domain ? `${t.node.domain}.${t.node.opType}` : t.node.opType,
+      kernel: t.kernel,
+      isa: t.isa,
+      calls: e.calls,
+      ms,
+      share: 0,
+      flops: e.flops,
+      bytes: e.bytes,
+      gflops: ms > 0 ? e.flops / (ms * 1e6) : 0,
+      shapes: t.inputShapes,
+      ...(t.scope ? { scope: t.scope } : {}),
+    });
+  }
+  const total = rows.reduce((a, r) => a + r.ms, 0);
+  for (const r of rows) r.share = total > 0 ? r.ms / total : 0;
+  return rows.sort((a, b) => b.ms - a.ms);
+}
+
+function timelineOf(timings: NodeTiming[]): TimelineEvent[] {
+  const t0 = timings.length ? Math.min(...timings.map((t) => t.startNs)) : 0;
+  return timings.map((t) => ({
+    node: t.node.name,
+    op: t.node.opType,
+    kernel: t.kernel,
+    ...(t.scope ? { scope: t.scope } : {}),
+    start_ms: (t.startNs - t0) / 1e6,
+    dur_ms: t.ns / 1e6,
+  }));
+}
+
+const tick = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+export function fileSha256(file: string): string {
+  return crypto.createHash('sha256').update(fs.readFileSync(file)).digest('hex');
+}
+
+export async function profileModel(model: Model, opts: ProfileOptions): Promise<ProfileDoc> {
+  for (const m of opts.modes) {
+    if (!AVAILABLE_MODES.includes(m)) {
+      throw new Error(`mode '${m}' is not available in this build (available: ${AVAILABLE_MODES.join(', ')}; planned: ${PLANNED_MODES.join(', ')})`);
+    }
+  }
+  if (opts.iters < 1) throw new Error('--iters must be at least 1');
+  const plan = new Plan(model);
+  bindInputs(model.graph, opts.inputs);
+  const tol = opts.tolerance ?? DEFAULT_TOLERANCE;
+  const outputNames = model.graph.outputs.map((o) => o.name);
+  let reference = opts.references;
+  const checkedAgainst: ModeRun['checked_against'] = reference ? 'reference' : 'baseline';
+  if (!reference) {
+    reference = plan.run(opts.inputs, { mode: 'baseline', threads: 1, native: opts.native, signal: opts.signal }).outputs;
+  }
+  const runs: ModeRun[] = [];
+  let modelFlops = 0;
+  for (const mode of opts.modes) {
+    const threads = mode === 'baseline' ? 1 : opts.threads;
+    const runOpts = { mode, threads, native: opts.native, signal: opts.signal };
+    let outputs: Value[] = [];
+    for (let i = 0; i < opts.warmup; i++) {
+      opts.onProgress?.({ mode, phase: 'warmup', iter: i + 1, of: opts.warmup });
+      await tick();
+      outputs = plan.run(opts.inputs, runOpts).outputs;
+    }
+    const latencies: number[] = [];
+    const iterations: NodeTiming[][] = [];
+    for (let i = 0; i < opts.iters; i++) {
+      opts.onProgress?.({ mode, phase: 'timed', iter: i + 1, of: opts.iters });
+      await tick();
+      const t0 = process.hrtime.bigint();
+      const r = plan.run(opts.inputs, { ...runOpts, timings: true });
+      latencies.push(Number(process.hrtime.bigint() - t0) / 1e6);
+      iterations.push(r.timings);
+      outputs = r.outputs;
+    }
+    const medianIter = latencies.indexOf(latencies.slice().sort((a, b) => a - b)[Math.floor((latencies.length - 1) / 2)]);
+    const cmp = compareOutputs(outputs, reference, tol, outputNames);
+    const ops = aggregate(iterations);
+    modelFlops = Math.max(modelFlops, ops.reduce((a, r) => a + r.flops, 0));
+    runs.push({
+      mode,
+      threads,
+      latency_ms: latencyStats(latencies),
+      outputs_ok: cmp.ok,
+      max_abs_err: Number.isFinite(cmp.maxAbsErr) ? cmp.maxAbsErr : -1,
+      checked_against: checkedAgainst,
+      ...(cmp.ok ? {} : { error: cmp.reason }),
+      ops,
+      timeline: timelineOf(iterations[medianIter]),
+    });
+  }
+  let params = 0;
+  for (const t of model.graph.initializers.values()) params += t.size;
+  return {
+    schema: PROFILE_SCHEMA,
+    tool: { name: 'armml', version: opts.toolVersion ?? '0.0.0' },
+    created: new Date().toISOString(),
+    target: targetInfo(opts.native),
+    model: {
+      path: model.path,
+      name: modelDisplayName(model.path),
+      sha256: fileSha256(model.path),
+      nodes: model.graph.nodes.length,
+      params,
+      flops: modelFlops,
+      ...(model.producer ? { producer: model.producer } : {}),
+      opsets: Object.fromEntries([...model.opsets].map(([d, v]) => [d || 'ai.onnx', v])),
+    },
+    settings: { warmup: opts.warmup, iters: opts.iters, inputs: opts.inputsLabel },
+    runs,
+  };
+}
+
+/** `resnet/model.onnx` -> `resnet`; `foo.onnx` -> `foo`. */
+export function modelDisplayName(file: string): string {
+  const base = path.basename(file, '.onnx');
+  return base === 'model' ? path.basename(path.dirname(file)) : base;
+}

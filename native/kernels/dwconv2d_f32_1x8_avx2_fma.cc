@@ -1,0 +1,58 @@
+// AVX2+FMA depthwise plane: 8 adjacent outputs per ymm, one FMA per filter tap. Unit stride loads
+// 8 consecutive inputs; stride 2 loads 16 and keeps the even lanes (shuffle + lane permute), which
+// covers the downsampling layers of MobileNet-style nets. Other strides use the scalar tail path.
+#include <immintrin.h>
+
+#include "kernels.h"
+
+namespace armml {
+
+namespace {
+
+inline __m256 load_stride2(const float* p) {
+  const __m256 lo = _mm256_loadu_ps(p);
+  const __m256 hi = _mm256_loadu_ps(p + 8);
+  const __m256 even = _mm256_shuffle_ps(lo, hi, _MM_SHUFFLE(2, 0, 2, 0));
+  return _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(even), _MM_SHUFFLE(3, 1, 2, 0)));
+}
+
+inline float scalar_output(const DwPlane& p, size_t oy, size_t ox) {
+  float acc = p.bias;
+  for (size_t ky = 0; ky < p.kH; ky++) {
+    const float* xrow = p.x + (oy * p.strideH + ky * p.dilH) * p.xw + ox * p.strideW;
+    for (size_t kx = 0; kx < p.kW; kx++) acc += p.w[ky * p.kW + kx] * xrow[kx * p.dilW];
+  }
+  return p.relu && acc < 0.0f ? 0.0f : acc;
+}
+
+}  // namespace
+
+void dwconv2d_f32_1x8_avx2_fma(const DwPlane& p) {
+  const bool vector = p.strideW == 1 || p.strideW == 2;
+  const __m256 zero = _mm256_setzero_ps();
+  for (size_t oy = 0; oy < p.outH; oy++) {
+    float* yrow = p.y + oy * p.outW;
+    size_t ox = 0;
+    if (vector) {
+      for (; ox + 8 <= p.outW; ox += 8) {
+        __m256 acc = _mm256_set1_ps(p.bias);
+        for (size_t ky = 0; ky < p.kH; ky++) {
+          const float* xrow = p.x + (oy * p.strideH + ky * p.dilH) * p.xw + ox * p.strideW;
+          const float* wrow = p.w + ky * p.kW;
+          if (p.strideW == 1) {
+            for (size_t kx = 0; kx < p.kW; kx++)
+              acc = _mm256_fmadd_ps(_mm256_set1_ps(wrow[kx]), _mm256_loadu_ps(xrow + kx * p.dilW), acc);
+          } else {
+            for (size_t kx = 0; kx < p.kW; kx++)
+              acc = _mm256_fmadd_ps(_mm256_set1_ps(wrow[kx]), load_stride2(xrow + kx * p.dilW), acc);
+          }
+        }
+        if (p.relu) acc = _mm256_max_ps(acc, zero);
+        _mm256_storeu_ps(yrow + ox, acc);
+      }
+    }
+    for (; ox < p.outW; ox++) yrow[ox] = scalar_output(p, oy, ox);
+  }
+}
+
+}  // namespace armml

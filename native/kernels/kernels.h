@@ -1,0 +1,81 @@
+// The interfaces every kernel variant implements, one per family. Each variant lives in its own
+// file (named by the grammar in README.md) so ISA-specific files get their own compiler flags.
+#pragma once
+#include <cstddef>
+
+namespace armml {
+
+/** A full (unpacked) single-precision GEMM: C = alpha * op(A) op(B) + beta * C + bias, then ReLU. */
+struct GemmArgs {
+  size_t M = 0, N = 0, K = 0;
+  const float* A = nullptr;
+  size_t lda = 0;
+  bool transA = false;
+  const float* B = nullptr;
+  size_t ldb = 0;
+  bool transB = false;
+  float* C = nullptr;
+  size_t ldc = 0;
+  float alpha = 1.0f;
+  float beta = 0.0f;  // 0 means C is write-only (never read, so NaN garbage in C does not leak)
+  const float* bias_n = nullptr;  // one value per column, length N
+  const float* bias_m = nullptr;  // one value per row, length M (conv output channels)
+  bool relu = false;
+};
+
+/**
+ * Register-tiled micro-kernel over packed panels: for a kc-deep slice,
+ * C[mr x nr] = (accumulate ? C : 0) + sum_k a[k*mr + i] * b[k*nr + j], C row stride ldc.
+ */
+using MatmulUkernel = void (*)(size_t kc, const float* a, const float* b, float* c, size_t ldc, bool accumulate);
+
+/** Naive reference GEMM (no packing, no tiling): the baseline and the oracle for tests. */
+void matmul_f32_1x1_scalar_ref(const GemmArgs& g);
+
+void matmul_f32_4x8_portable(size_t kc, const float* a, const float* b, float* c, size_t ldc, bool accumulate);
+#if defined(__x86_64__)
+void matmul_f32_6x16_avx2_fma(size_t kc, const float* a, const float* b, float* c, size_t ldc, bool accumulate);
+#endif
+#if defined(__aarch64__)
+void matmul_f32_8x12_neon_fma(size_t kc, const float* a, const float* b, float* c, size_t ldc, bool accumulate);
+#endif
+
+/** NCHW 2-D convolution geometry. */
+struct Conv2dShape {
+  size_t N = 1, C = 1, H = 1, W = 1, M = 1;
+  size_t kH = 1, kW = 1;
+  size_t strideH = 1, strideW = 1;
+  size_t padT = 0, padL = 0, padB = 0, padR = 0;
+  size_t dilH = 1, dilW = 1;
+  size_t group = 1;
+  size_t outH = 1, outW = 1;
+};
+
+/** Naive direct convolution (any group/stride/dilation): the baseline and the oracle. */
+void conv2d_f32_1x1_scalar_ref(const Conv2dShape& s, const float* x, const float* w, const float* bias, float* y,
+                               bool relu);
+
+/**
+ * One depthwise plane: x is the input channel already zero-padded to xw columns (with slack after
+ * the last row for vector over-reads), w the kH*kW filter, y the outH*outW output.
+ */
+struct DwPlane {
+  const float* x = nullptr;
+  size_t xw = 0;
+  const float* w = nullptr;
+  float bias = 0.0f;
+  float* y = nullptr;
+  size_t outH = 0, outW = 0, kH = 0, kW = 0, strideH = 1, strideW = 1, dilH = 1, dilW = 1;
+  bool relu = false;
+};
+using DwconvKernel = void (*)(const DwPlane& p);
+
+void dwconv2d_f32_1x4_portable(const DwPlane& p);
+#if defined(__x86_64__)
+void dwconv2d_f32_1x8_avx2_fma(const DwPlane& p);
+#endif
+#if defined(__aarch64__)
+void dwconv2d_f32_1x4_neon_fma(const DwPlane& p);
+#endif
+
+}  // namespace armml

@@ -1,0 +1,313 @@
+#include "napi_kernels.h"
+
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <stdexcept>
+#include <string>
+
+#include "conv.h"
+#include "cpu.h"
+#include "gemm.h"
+#include "variants.h"
+
+namespace armml {
+
+namespace {
+
+[[noreturn]] void throw_type(Napi::Env env, const std::string& msg) { throw Napi::TypeError::New(env, msg); }
+[[noreturn]] void throw_range(Napi::Env env, const std::string& msg) { throw Napi::RangeError::New(env, msg); }
+
+size_t get_size(Napi::Env env, const Napi::Object& o, const char* key, size_t dflt, bool required) {
+  const Napi::Value v = o.Get(key);
+  if (v.IsUndefined()) {
+    if (required) throw_type(env, std::string(key) + " is required");
+    return dflt;
+  }
+  if (!v.IsNumber()) throw_type(env, std::string(key) + " must be a number");
+  const double d = v.As<Napi::Number>().DoubleValue();
+  if (!(d >= 0) || d != std::floor(d) || d > 9007199254740991.0)
+    throw_range(env, std::string(key) + " must be a non-negative integer, got " + v.ToString().Utf8Value());
+  return size_t(d);
+}
+
+float get_float(Napi::Env env, const Napi::Object& o, const char* key, float dflt) {
+  const Napi::Value v = o.Get(key);
+  if (v.IsUndefined()) return dflt;
+  if (!v.IsNumber()) throw_type(env, std::string(key) + " must be a number");
+  return v.As<Napi::Number>().FloatValue();
+}
+
+bool get_bool(const Napi::Object& o, const char* key) {
+  const Napi::Value v = o.Get(key);
+  return !v.IsUndefined() && v.ToBoolean().Value();
+}
+
+Napi::Float32Array get_f32(Napi::Env env, const Napi::Value& v, const char* what, bool optional = false) {
+  if (optional && (v.IsNull() || v.IsUndefined())) return Napi::Float32Array();
+  if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != napi_float32_array)
+    throw_type(env, std::string(what) + " must be a Float32Array");
+  return v.As<Napi::Float32Array>();
+}
+
+Napi::Object get_object(Napi::Env env, const Napi::CallbackInfo& info, size_t i, const char* what, bool optional) {
+  if (info.Length() <= i || info[i].IsUndefined()) {
+    if (optional) return Napi::Object::New(env);
+    throw_type(env, std::string(what) + " is required");
+  }
+  if (!info[i].IsObject()) throw_type(env, std::string(what) + " must be an object");
+  return info[i].As<Napi::Object>();
+}
+
+struct RunOptions {
+  std::string variant = "auto";
+  int threads = 1;
+};
+
+RunOptions get_options(Napi::Env env, const Napi::Object& o) {
+  RunOptions r;
+  const Napi::Value v = o.Get("variant");
+  if (!v.IsUndefined()) {
+    if (!v.IsString()) throw_type(env, "variant must be a string");
+    r.variant = v.As<Napi::String>().Utf8Value();
+  }
+  const size_t t = get_size(env, o, "threads", 1, false);
+  if (t < 1 || t > 256) throw_range(env, "threads must be between 1 and 256");
+  r.threads = int(t);
+  return r;
+}
+
+// Elements a row-major matrix of rows x cols with leading dimension ld spans.
+double extent(size_t rows, size_t cols, size_t ld) { return rows == 0 || cols == 0 ? 0 : double(rows - 1) * ld + cols; }
+
+void check_len(Napi::Env env, const char* what, size_t have, double need) {
+  if (double(have) < need) {
+    char buf[160];
+    std::snprintf(buf, sizeof buf, "%s has %zu elements but the parameters need %.0f", what, have, need);
+    throw_range(env, buf);
+  }
+}
+
+struct GemmCall {
+  GemmArgs args;
+  GemmBatch batch;
+  RunOptions opts;
+  const KernelVariant* variant = nullptr;
+};
+
+// Parses gemm(a, b, c, bias|null, params, options).
+GemmCall parse_gemm(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 5) throw_type(env, "gemm(a, b, c, bias, params, options?) needs at least 5 arguments");
+  const Napi::Float32Array a = get_f32(env, info[0], "a");
+  const Napi::Float32Array b = get_f32(env, info[1], "b");
+  Napi::Float32Array c = get_f32(env, info[2], "c");
+  const Napi::Float32Array bias = get_f32(env, info[3], "bias", true);
+  const Napi::Object p = get_object(env, info, 4, "params", false);
+  GemmCall call;
+  call.opts = get_options(env, get_object(env, info, 5, "options", true));
+  GemmArgs& g = call.args;
+  g.M = get_size(env, p, "M", 0, true);
+  g.N = get_size(env, p, "N", 0, true);
+  g.K = get_size(env, p, "K", 0, true);
+  g.transA = get_bool(p, "transA");
+  g.transB = get_bool(p, "transB");
+  g.alpha = get_float(env, p, "alpha", 1.0f);
+  g.beta = get_float(env, p, "beta", 0.0f);
+  g.relu = get_bool(p, "relu");
+  g.lda = g.transA ? g.M : g.K;
+  g.ldb = g.transB ? g.K : g.N;
+  g.ldc = g.N;
+  GemmBatch& bt = call.batch;
+  bt.count = get_size(env, p, "batch", 1, false);
+  bt.strideA = get_size(env, p, "strideA", g.M * g.K, false);
+  bt.strideB = get_size(env, p, "strideB", g.K * g.N, false);
+  bt.strideC = get_size(env, p, "strideC", g.M * g.N, false);
+  if (bt.count > 0) {
+    const double last = double(bt.count - 1);
+    check_len(env, "a", a.ElementLength(),
+              g.M && g.K ? last * bt.strideA + (g.transA ? extent(g.K, g.M, g.lda) : extent(g.M, g.K, g.lda)) : 0);
+    check_len(env, "b", b.ElementLength(),
+              g.K && g.N ? last * bt.strideB + (g.transB ? extent(g.N, g.K, g.ldb) : extent(g.K, g.N, g.ldb)) : 0);
+    check_len(env, "c", c.ElementLength(), g.M && g.N ? last * bt.strideC + extent(g.M, g.N, g.ldc) : 0);
+    if (bt.count > 1 && g.M && g.N && bt.strideC < g.M * g.N)
+      throw_range(env, "strideC must be at least M*N so batch outputs do not overlap");
+  }
+  if (!bias.IsEmpty()) {
+    check_len(env, "bias", bias.ElementLength(), double(g.N));
+    g.bias_n = bias.Data();
+  }
+  g.A = a.Data();
+  g.B = b.Data();
+  g.C = c.Data();
+  try {
+    call.variant = &resolve_variant("matmul_f32", call.opts.variant);
+  } catch (const std::invalid_argument& e) {
+    throw Napi::Error::New(env, e.what());
+  }
+  return call;
+}
+
+double run_gemm(const GemmCall& call) {
+  const auto t0 = std::chrono::steady_clock::now();
+  gemm(*call.variant, call.args, call.batch, call.opts.threads);
+  const auto t1 = std::chrono::steady_clock::now();
+  return double(std::chrono::duration_cast<std::chrono::nanoseconds>(t1 - t0).count());
+}
+
+Napi::Object run_result(Napi::Env env, const std::string& kernel, const std::string& isa, double ns) {
+  Napi::Object r = Napi::Object::New(env);
+  r.Set("kernel", kernel);
+  r.Set("isa", isa);
+  r.Set("ns", ns);
+  return r;
+}
+
+class GemmWorker : public Napi::AsyncWorker {
+ public:
+  GemmWorker(Napi::Env env, GemmCall call, const Napi::CallbackInfo& info)
+      : Napi::AsyncWorker(env, "armml:gemmAsync"), call_(call), deferred_(Napi::Promise::Deferred::New(env)) {
+    // Keep the arrays alive (not garbage collected) until the kernel has finished with them.
+    for (size_t i = 0; i < 4; i++) {
+      if (info[i].IsObject()) keep_[i] = Napi::Persistent(info[i].As<Napi::Object>());
+    }
+  }
+  Napi::Promise Promise() const { return deferred_.Promise(); }
+
+ protected:
+  void Execute() override {
+    try {
+      ns_ = run_gemm(call_);
+    } catch (const std::exception& e) {
+      SetError(std::string("gemmAsync failed: ") + e.what());
+    }
+  }
+  void OnOK() override { deferred_.Resolve(run_result(Env(), call_.variant->name, call_.variant->isa, ns_)); }
+  void OnError(const Napi::Error& e) override { deferred_.Reject(e.Value()); }
+
+ private:
+  GemmCall call_;
+  Napi::Promise::Deferred deferred_;
+  Napi::ObjectReference keep_[4];
+  double ns_ = 0;
+};
+
+}  // namespace
+
+Napi::Value CpuInfoJs(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const CpuInfo& cpu = cpu_info();
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("arch", cpu.arch);
+  o.Set("vendor", cpu.vendor);
+  o.Set("name", cpu.name);
+  if (cpu.has_midr) {
+    char buf[24];
+    std::snprintf(buf, sizeof buf, "0x%08llx", static_cast<unsigned long long>(cpu.midr));
+    o.Set("midr", buf);
+  }
+  Napi::Array isa = Napi::Array::New(env, cpu.isa.size());
+  for (size_t i = 0; i < cpu.isa.size(); i++) isa.Set(uint32_t(i), cpu.isa[i]);
+  o.Set("isa", isa);
+  o.Set("cores", double(cpu.cores));
+  return o;
+}
+
+Napi::Value VariantsJs(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const auto& table = all_variants();
+  Napi::Array out = Napi::Array::New(env, table.size());
+  for (size_t i = 0; i < table.size(); i++) {
+    const KernelVariant& v = table[i];
+    Napi::Object o = Napi::Object::New(env);
+    o.Set("name", v.name);
+    o.Set("family", v.family);
+    o.Set("isa", v.isa);
+    o.Set("mr", v.mr);
+    o.Set("nr", v.nr);
+    o.Set("kr", v.kr);
+    o.Set("sr", v.sr);
+    o.Set("reference", v.reference);
+    o.Set("supported", v.supported(cpu_info()));
+    o.Set("selected", &selected_variant(v.family) == &v);
+    out.Set(uint32_t(i), o);
+  }
+  return out;
+}
+
+Napi::Value GemmJs(const Napi::CallbackInfo& info) {
+  const GemmCall call = parse_gemm(info);
+  double ns;
+  try {
+    ns = run_gemm(call);
+  } catch (const std::exception& e) {
+    throw Napi::Error::New(info.Env(), std::string("gemm failed: ") + e.what());
+  }
+  return run_result(info.Env(), call.variant->name, call.variant->isa, ns);
+}
+
+Napi::Value GemmAsyncJs(const Napi::CallbackInfo& info) {
+  const GemmCall call = parse_gemm(info);
+  auto* worker = new GemmWorker(info.Env(), call, info);
+  Napi::Promise promise = worker->Promise();
+  worker->Queue();
+  return promise;
+}
+
+// conv2d(x, w, bias|null, y, params, options)
+Napi::Value Conv2dJs(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 5) throw_type(env, "conv2d(x, w, bias, y, params, options?) needs at least 5 arguments");
+  const Napi::Float32Array x = get_f32(env, info[0], "x");
+  const Napi::Float32Array w = get_f32(env, info[1], "w");
+  const Napi::Float32Array bias = get_f32(env, info[2], "bias", true);
+  Napi::Float32Array y = get_f32(env, info[3], "y");
+  const Napi::Object p = get_object(env, info, 4, "params", false);
+  const RunOptions opts = get_options(env, get_object(env, info, 5, "options", true));
+  Conv2dShape s;
+  s.N = get_size(env, p, "N", 0, true);
+  s.C = get_size(env, p, "C", 0, true);
+  s.H = get_size(env, p, "H", 0, true);
+  s.W = get_size(env, p, "W", 0, true);
+  s.M = get_size(env, p, "M", 0, true);
+  s.kH = get_size(env, p, "kH", 0, true);
+  s.kW = get_size(env, p, "kW", 0, true);
+  s.strideH = get_size(env, p, "strideH", 1, false);
+  s.strideW = get_size(env, p, "strideW", 1, false);
+  s.padT = get_size(env, p, "padT", 0, false);
+  s.padL = get_size(env, p, "padL", 0, false);
+  s.padB = get_size(env, p, "padB", 0, false);
+  s.padR = get_size(env, p, "padR", 0, false);
+  s.dilH = get_size(env, p, "dilH", 1, false);
+  s.dilW = get_size(env, p, "dilW", 1, false);
+  s.group = get_size(env, p, "group", 1, false);
+  s.outH = get_size(env, p, "outH", 0, true);
+  s.outW = get_size(env, p, "outW", 0, true);
+  const bool relu = get_bool(p, "relu");
+  try {
+    check_conv2d_shape(s);
+  } catch (const std::invalid_argument& e) {
+    throw_range(env, std::string("conv2d: ") + e.what());
+  }
+  check_len(env, "x", x.ElementLength(), double(s.N) * s.C * s.H * s.W);
+  check_len(env, "w", w.ElementLength(), double(s.M) * (s.C / s.group) * s.kH * s.kW);
+  check_len(env, "y", y.ElementLength(), double(s.N) * s.M * s.outH * s.outW);
+  if (!bias.IsEmpty()) check_len(env, "bias", bias.ElementLength(), double(s.M));
+  KernelChoice k;
+  double ns = 0;
+  try {
+    k = conv2d_plan(s, opts.variant);  // resolve before timing so a bad name fails fast
+    const auto t0 = std::chrono::steady_clock::now();
+    k = conv2d(s, x.Data(), w.Data(), bias.IsEmpty() ? nullptr : bias.Data(), y.Data(), relu, opts.variant,
+               opts.threads);
+    const auto t1 = std::chrono::steady_clock::now();
+    ns = double(std::chrono::duration_cast<std::chrono::nanoseconds>(t1 - t0).count());
+  } catch (const std::invalid_argument& e) {
+    throw Napi::Error::New(env, std::string("conv2d: ") + e.what());
+  } catch (const std::exception& e) {
+    throw Napi::Error::New(env, std::string("conv2d failed: ") + e.what());
+  }
+  return run_result(env, k.kernel, k.isa, ns);
+}
+
+}  // namespace armml

@@ -1,0 +1,14 @@
+// N-API entry points (declared here, registered in addon.cc). Arguments are validated again here
+// because a wrong length must become a JS exception, never an out-of-bounds write.
+#pragma once
+#include <napi.h>
+
+namespace armml {
+
+Napi::Value CpuInfoJs(const Napi::CallbackInfo& info);
+Napi::Value VariantsJs(const Napi::CallbackInfo& info);
+Napi::Value GemmJs(const Napi::CallbackInfo& info);
+Napi::Value GemmAsyncJs(const Napi::CallbackInfo& info);
+Napi::Value Conv2dJs(const Napi::CallbackInfo& info);
+
+}  // namespace armml

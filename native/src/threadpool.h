@@ -1,0 +1,43 @@
+// A small persistent pool: workers are started on first need and kept, so a kernel call pays
+// a wake-up, not a thread creation. One parallel region runs at a time; a caller that finds the
+// pool busy (e.g. an async GEMM on a libuv thread) runs its tasks itself instead of waiting.
+#pragma once
+#include <condition_variable>
+#include <cstddef>
+#include <exception>
+#include <functional>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+namespace armml {
+
+class ThreadPool {
+ public:
+  static ThreadPool& instance();
+
+  /** Runs task(i) for i in [0, n) on up to `threads` threads (the caller is one of them). */
+  void parallel_for(size_t n, int threads, const std::function<void(size_t)>& task);
+
+ private:
+  ThreadPool() = default;
+  void ensure_workers(size_t count);
+  void worker_loop(size_t index);
+  void drain(std::exception_ptr& error);
+
+  std::mutex region_mutex_;  // one parallel region at a time
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  std::condition_variable done_;
+  std::vector<std::thread> workers_;
+  // The current job (guarded by mutex_ except `next_`, claimed with a lock too: tasks are coarse).
+  const std::function<void(size_t)>* task_ = nullptr;
+  size_t n_ = 0;
+  size_t next_ = 0;
+  size_t participants_ = 0;  // workers allowed to join this job
+  size_t active_ = 0;        // workers still inside this job
+  unsigned long generation_ = 0;
+  std::exception_ptr error_;
+};
+
+}  // namespace armml

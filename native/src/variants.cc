@@ -1,0 +1,129 @@
+#include "variants.h"
+
+#include <cstdlib>
+#include <map>
+#include <mutex>
+#include <sstream>
+#include <stdexcept>
+
+namespace armml {
+
+namespace {
+
+bool always(const CpuInfo&) { return true; }
+[[maybe_unused]] bool has_avx2_fma(const CpuInfo& c) { return c.has("avx2") && c.has("fma"); }
+[[maybe_unused]] bool has_neon(const CpuInfo& c) { return c.has("neon"); }
+
+std::vector<KernelVariant> build_table() {
+  std::vector<KernelVariant> t;
+  // name, family, isa, mr, nr, kr, sr, priority, reference, supported, matmul_ukernel, matmul_full, conv_full, dwconv
+  t.push_back({"matmul_f32_1x1_scalar_ref", "matmul_f32", "scalar", 1, 1, 1, 1, 0, true, always, nullptr,
+               matmul_f32_1x1_scalar_ref, nullptr, nullptr});
+  t.push_back({"matmul_f32_4x8_portable", "matmul_f32", "portable", 4, 8, 1, 1, 10, false, always,
+               matmul_f32_4x8_portable, nullptr, nullptr, nullptr});
+#if defined(__x86_64__)
+  t.push_back({"matmul_f32_6x16_avx2_fma", "matmul_f32", "avx2+fma", 6, 16, 1, 1, 30, false, has_avx2_fma,
+               matmul_f32_6x16_avx2_fma, nullptr, nullptr, nullptr});
+#endif
+#if defined(__aarch64__)
+  t.push_back({"matmul_f32_8x12_neon_fma", "matmul_f32", "neon", 8, 12, 1, 1, 30, false, has_neon,
+               matmul_f32_8x12_neon_fma, nullptr, nullptr, nullptr});
+#endif
+  t.push_back({"conv2d_f32_1x1_scalar_ref", "conv2d_f32", "scalar", 1, 1, 1, 1, 0, true, always, nullptr, nullptr,
+               conv2d_f32_1x1_scalar_ref, nullptr});
+  t.push_back({"dwconv2d_f32_1x4_portable", "dwconv2d_f32", "portable", 1, 4, 1, 1, 10, false, always, nullptr,
+               nullptr, nullptr, dwconv2d_f32_1x4_portable});
+#if defined(__x86_64__)
+  t.push_back({"dwconv2d_f32_1x8_avx2_fma", "dwconv2d_f32", "avx2+fma", 1, 8, 1, 1, 30, false, has_avx2_fma,
+               nullptr, nullptr, nullptr, dwconv2d_f32_1x8_avx2_fma});
+#endif
+#if defined(__aarch64__)
+  t.push_back({"dwconv2d_f32_1x4_neon_fma", "dwconv2d_f32", "neon", 1, 4, 1, 1, 30, false, has_neon, nullptr,
+               nullptr, nullptr, dwconv2d_f32_1x4_neon_fma});
+#endif
+  return t;
+}
+
+std::vector<std::string> env_forced() {
+  std::vector<std::string> names;
+  const char* env = std::getenv("ARMML_KERNEL");
+  if (!env) return names;
+  std::stringstream ss(env);
+  std::string item;
+  while (std::getline(ss, item, ',')) {
+    if (!item.empty()) names.push_back(item);
+  }
+  return names;
+}
+
+std::string family_names(const std::string& family) {
+  std::string out;
+  for (const auto& v : all_variants()) {
+    if (family != v.family) continue;
+    if (!out.empty()) out += ", ";
+    out += v.name;
+  }
+  return out;
+}
+
+const KernelVariant& pick(const std::string& family) {
+  const CpuInfo& cpu = cpu_info();
+  for (const auto& name : env_forced()) {
+    const KernelVariant* v = find_variant(name);
+    if (v && family == v->family && v->supported(cpu)) return *v;
+  }
+  const KernelVariant* best = nullptr;
+  for (const auto& v : all_variants()) {
+    if (family != v.family || !v.supported(cpu)) continue;
+    if (!best || v.priority > best->priority) best = &v;
+  }
+  if (!best) throw std::invalid_argument("no kernel variant for family '" + family + "'");
+  return *best;
+}
+
+}  // namespace
+
+const std::vector<KernelVariant>& all_variants() {
+  static const std::vector<KernelVariant> table = build_table();
+  return table;
+}
+
+const KernelVariant* find_variant(const std::string& name) {
+  for (const auto& v : all_variants()) {
+    if (name == v.name) return &v;
+  }
+  return nullptr;
+}
+
+const KernelVariant& selected_variant(const std::string& family) {
+  static std::mutex mutex;
+  static std::map<std::string, const KernelVariant*> chosen;
+  std::lock_guard<std::mutex> lock(mutex);
+  auto it = chosen.find(family);
+  if (it != chosen.end()) return *it->second;
+  const KernelVariant& v = pick(family);
+  chosen[family] = &v;
+  return v;
+}
+
+const KernelVariant& resolve_variant(const std::string& family, const std::string& request) {
+  if (request.empty() || request == "auto") return selected_variant(family);
+  if (request == "reference") {
+    for (const auto& v : all_variants()) {
+      if (family == v.family && v.reference) return v;
+    }
+    throw std::invalid_argument("family '" + family + "' has no reference variant");
+  }
+  const KernelVariant* v = find_variant(request);
+  if (!v || family != v->family) {
+    throw std::invalid_argument("unknown " + family + " kernel variant '" + request + "'; available: auto, reference, " +
+                                family_names(family));
+  }
+  if (!v->supported(cpu_info())) {
+    throw std::invalid_argument("kernel variant '" + request + "' needs " + v->isa + ", which this CPU (" +
+                                cpu_info().name + ") does not support");
+  }
+  return *v;
+}
+
+}  // namespace armml

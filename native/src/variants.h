@@ -1,0 +1,42 @@
+// The kernel variant table and runtime selection: the one place that knows which variants exist,
+// what they need from the CPU, and which one each family uses.
+#pragma once
+#include <string>
+#include <vector>
+
+#include "../kernels/kernels.h"
+#include "cpu.h"
+
+namespace armml {
+
+struct KernelVariant {
+  const char* name;    // file/kernel name, see native/kernels/README.md
+  const char* family;  // "matmul_f32", "conv2d_f32", "dwconv2d_f32"
+  const char* isa;     // "scalar", "portable", "avx2+fma", "neon"
+  int mr, nr, kr, sr;  // register tile (rows x columns), K unroll of packing, packing split
+  int priority;        // higher wins in automatic selection
+  bool reference;      // the family's oracle / baseline kernel
+  bool (*supported)(const CpuInfo&);
+  // Exactly one of these is set, according to the family.
+  MatmulUkernel matmul_ukernel;
+  void (*matmul_full)(const GemmArgs&);
+  void (*conv_full)(const Conv2dShape&, const float*, const float*, const float*, float*, bool);
+  DwconvKernel dwconv;
+};
+
+const std::vector<KernelVariant>& all_variants();
+
+/**
+ * Resolves a variant of `family`: "auto" (best supported, or the one named in env ARMML_KERNEL),
+ * "reference", or an exact variant name. Throws std::invalid_argument with a clear message for
+ * unknown or unsupported names.
+ */
+const KernelVariant& resolve_variant(const std::string& family, const std::string& request);
+
+/** The variant "auto" picks for a family (decided once per process). */
+const KernelVariant& selected_variant(const std::string& family);
+
+/** Finds a variant by exact name in any family, or nullptr. */
+const KernelVariant* find_variant(const std::string& name);
+
+}  // namespace armml

@@ -1,0 +1,172 @@
+// Standalone kernel test (no Node): prints the detected CPU, ISA features and selected variants,
+// then checks every supported variant against the reference kernels on awkward shapes.
+// Built natively by scripts/kernel-test.sh and cross-built for AArch64 by scripts/arm-test.sh.
+// Output lines are "key: value" / "PASS name ..." / "FAIL name ..." so tests can parse them.
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "../src/conv.h"
+#include "../src/cpu.h"
+#include "../src/gemm.h"
+#include "../src/variants.h"
+
+using namespace armml;
+
+namespace {
+
+int failures = 0;
+int checks = 0;
+
+std::vector<float> random_vec(size_t n, std::mt19937& rng) {
+  std::uniform_real_distribution<float> dist(-1.0f, 1.0f);
+  std::vector<float> v(n);
+  for (auto& x : v) x = dist(rng);
+  return v;
+}
+
+double max_rel_err(const std::vector<float>& got, const std::vector<float>& want) {
+  double worst = 0.0;
+  for (size_t i = 0; i < got.size(); i++) {
+    const double d = std::fabs(double(got[i]) - double(want[i])) / (1.0 + std::fabs(double(want[i])));
+    if (!(d <= worst)) worst = d;  // NaN propagates as a failure
+  }
+  return worst;
+}
+
+void report(bool ok, const std::string& what, double err) {
+  checks++;
+  if (!ok) failures++;
+  if (!ok) std::printf("FAIL %s err=%.3g\n", what.c_str(), err);
+}
+
+void test_gemm(const KernelVariant& v, std::mt19937& rng) {
+  struct Case {
+    size_t M, N, K;
+    bool ta, tb;
+    float alpha, beta;
+    bool bias, relu;
+    size_t batch;
+  };
+  const Case cases[] = {
+      {1, 1, 1, false, false, 1, 0, false, false, 1},   {7, 13, 5, false, false, 1, 0, false, false, 1},
+      {65, 33, 129, false, false, 1, 0, false, false, 1}, {17, 31, 300, true, false, 0.5f, 0, true, false, 1},
+      {33, 19, 64, false, true, 1, 1, false, true, 1},  {50, 70, 40, true, true, 2, 0.5f, true, true, 1},
+      {9, 24, 10, false, false, 1, 0, false, false, 3}, {130, 140, 70, false, false, 1, 0, true, false, 2},
+      {3, 5, 0, false, false, 1, 0.5f, true, false, 1},
+  };
+  for (const Case& tc : cases) {
+    for (int threads : {1, 2}) {
+      const size_t sa = tc.M * tc.K, sb = tc.K * tc.N, sc = tc.M * tc.N;
+      auto A = random_vec(sa * tc.batch, rng), B = random_vec(sb * tc.batch, rng);
+      auto bias = random_vec(tc.N, rng);
+      auto C0 = random_vec(sc * tc.batch, rng);
+      auto got = C0, want = C0;
+      GemmArgs g;
+      g.M = tc.M;
+      g.N = tc.N;
+      g.K = tc.K;
+      g.transA = tc.ta;
+      g.transB = tc.tb;
+      g.lda = tc.ta ? tc.M : tc.K;
+      g.ldb = tc.tb ? tc.K : tc.N;
+      g.ldc = tc.N;
+      g.alpha = tc.alpha;
+      g.beta = tc.beta;
+      g.bias_n = tc.bias ? bias.data() : nullptr;
+      g.relu = tc.relu;
+      g.A = A.data();
+      g.B = B.data();
+      GemmBatch b{tc.batch, sa, sb, sc};
+      g.C = got.data();
+      gemm(v, g, b, threads);
+      g.C = want.data();
+      gemm(resolve_variant("matmul_f32", "reference"), g, b, 1);
+      const double err = max_rel_err(got, want);
+      char what[160];
+      std::snprintf(what, sizeof what, "%s M=%zu N=%zu K=%zu ta=%d tb=%d batch=%zu threads=%d", v.name, tc.M, tc.N, tc.K,
+                    tc.ta, tc.tb, tc.batch, threads);
+      report(err < 1e-4, what, err);
+    }
+  }
+}
+
+void test_conv(const std::string& variant, bool depthwise_only, std::mt19937& rng) {
+  struct Case {
+    size_t N, C, H, W, M, k, stride, pad, dil, group;
+  };
+  const Case cases[] = {
+      {1, 3, 9, 11, 4, 3, 1, 1, 1, 1},  {2, 4, 8, 8, 6, 1, 1, 0, 1, 2},   {1, 5, 12, 13, 7, 3, 2, 1, 1, 1},
+      {1, 8, 10, 19, 8, 3, 1, 1, 1, 8}, {1, 6, 17, 23, 6, 3, 2, 1, 1, 6}, {1, 4, 11, 14, 4, 5, 1, 2, 2, 4},
+      {2, 3, 7, 9, 3, 3, 3, 0, 1, 3},   {1, 2, 6, 6, 4, 2, 1, 0, 2, 1},   {1, 16, 9, 33, 16, 5, 2, 2, 1, 16},
+  };
+  for (const Case& tc : cases) {
+    Conv2dShape s;
+    s.N = tc.N;
+    s.C = tc.C;
+    s.H = tc.H;
+    s.W = tc.W;
+    s.M = tc.M;
+    s.kH = s.kW = tc.k;
+    s.strideH = s.strideW = tc.stride;
+    s.padT = s.padL = s.padB = s.padR = tc.pad;
+    s.dilH = s.dilW = tc.dil;
+    s.group = tc.group;
+    const size_t ek = (tc.k - 1) * tc.dil + 1;
+    s.outH = (tc.H + 2 * tc.pad - ek) / tc.stride + 1;
+    s.outW = (tc.W + 2 * tc.pad - ek) / tc.stride + 1;
+    const bool depthwise = s.group == s.C && s.M == s.C;
+    if (depthwise_only && !depthwise) continue;
+    auto x = random_vec(s.N * s.C * s.H * s.W, rng);
+    auto w = random_vec(s.M * (s.C / s.group) * s.kH * s.kW, rng);
+    auto bias = random_vec(s.M, rng);
+    std::vector<float> got(s.N * s.M * s.outH * s.outW), want(got.size());
+    for (bool relu : {false, true}) {
+      const KernelChoice k = conv2d(s, x.data(), w.data(), bias.data(), got.data(), relu, variant, 2);
+      conv2d(s, x.data(), w.data(), bias.data(), want.data(), relu, "reference", 1);
+      const double err = max_rel_err(got, want);
+      char what[200];
+      std::snprintf(what, sizeof what, "%s C=%zu HxW=%zux%zu M=%zu k=%zu s=%zu p=%zu d=%zu g=%zu relu=%d",
+                    k.kernel.c_str(), s.C, s.H, s.W, s.M, tc.k, tc.stride, tc.pad, tc.dil, tc.group, relu);
+      report(err < 1e-4, what, err);
+    }
+  }
+}
+
+}  // namespace
+
+int main() {
+  const CpuInfo& cpu = cpu_info();
+  std::printf("arch: %s\nvendor: %s\nname: %s\n", cpu.arch.c_str(), cpu.vendor.c_str(), cpu.name.c_str());
+  if (cpu.has_midr) std::printf("midr: 0x%08llx\n", static_cast<unsigned long long>(cpu.midr));
+  std::string isa;
+  for (const auto& f : cpu.isa) isa += (isa.empty() ? "" : ",") + f;
+  std::printf("isa: %s\n", isa.c_str());
+  for (const char* family : {"matmul_f32", "conv2d_f32", "dwconv2d_f32"})
+    std::printf("selected %s: %s\n", family, selected_variant(family).name);
+
+  std::mt19937 rng(42);
+  for (const auto& v : all_variants()) {
+    if (!v.supported(cpu)) {
+      std::printf("SKIP %s (needs %s)\n", v.name, v.isa);
+      continue;
+    }
+    const int before = failures, before_checks = checks;
+    const std::string family = v.family;
+    if (family == "matmul_f32") {
+      test_gemm(v, rng);
+      test_conv(v.name, false, rng);
+    } else if (family == "dwconv2d_f32") {
+      test_conv(v.name, true, rng);
+    } else {
+      test_conv(v.name, false, rng);
+    }
+    test_conv("auto", false, rng);
+    std::printf("%s %s checks=%d\n", failures == before ? "PASS" : "FAIL", v.name, checks - before_checks);
+  }
+  std::printf("summary: %d checks, %d failures\n", checks, failures);
+  return failures == 0 ? 0 : 1;
+}
