@@ -230,8 +230,10 @@ export async function profileModel(model: Model, opts: ProfileOptions): Promise<
       timeline: timelineOf(iterations[medianIter]),
     });
   }
+  // Weights live in initializers or, in some exporters' files, in Constant nodes.
   let params = 0;
   for (const t of model.graph.initializers.values()) params += t.size;
+  for (const n of model.graph.nodes) if (n.opType === 'Constant' && n.attrs.value?.type === 'tensor') params += n.attrs.value.value.size;
   return {
     schema: PROFILE_SCHEMA,
     tool: { name: 'armml', version: opts.toolVersion ?? '0.0.0' },

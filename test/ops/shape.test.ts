@@ -165,6 +165,9 @@ describe('Transpose and layout ops', () => {
     expect(vals(run1('Slice', [iota([2, 4]), i64([1]), max, i64([1])]))).toEqual([1, 2, 3, 5, 6, 7]);
     expect(vals(run1('Slice', [iota([2, 4])], { starts: ints([0, 1]), ends: ints([1, 3]) }, 1))).toEqual([1, 2]);
     expect(() => run1('Slice', [x, i64([0]), i64([5]), i64([0]), i64([0])])).toThrow(/step/);
+    // A full reversal keeps the shape but not the order (silero-vad pads this way).
+    const min = t('int64', [1], [-(2 ** 62)]);
+    expect(vals(run1('Slice', [iota([4]), i64([-1]), min, i64([0]), i64([-1])]))).toEqual([3, 2, 1, 0]);
   });
   it('Expand broadcasts both ways and Tile repeats', () => {
     const e = run1('Expand', [f32([3, 1], [1, 2, 3]), i64([2, 1, 2])]);

@@ -23,6 +23,23 @@ function argOp(op: string, isMax: boolean): OpImpl {
     const idx = out.data as BigInt64Array;
     // Walk the reduced axis row by row so each pass over `inner` is contiguous.
     const best = new Int32Array(inner);
+    if (inner === 1) {
+      // Last-axis case (logits over a vocabulary): one contiguous scan per row.
+      for (let o = 0, b0 = 0; o < outer; o++, b0 += reduced) {
+        let bv = src[b0];
+        let bi = 0;
+        for (let r = 1; r < reduced; r++) {
+          const v = src[b0 + r];
+          if ((isMax ? v > bv : v < bv) || (last && v === bv)) {
+            bv = v;
+            bi = r;
+          }
+        }
+        idx[o] = BigInt(bi);
+      }
+      ctx.report({ kernel: `ts_arg${isMax ? 'max' : 'min'}_${x.dtype}`, isa: 'scalar', flops: x.size });
+      return [out];
+    }
     for (let o = 0; o < outer; o++) {
       const b0 = o * reduced * inner;
       best.fill(0);

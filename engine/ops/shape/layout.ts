@@ -182,7 +182,8 @@ function slice(ctx: OpContext, inputs: (Value | undefined)[]): Value[] {
     if (r.count > 0) base += r.start * strides[axis];
   });
   ctx.report({ kernel: `ts_slice_${x.dtype}`, isa: 'scalar' });
-  if (dims.every((d, i) => d === x.dims[i])) return [x];
+  // Whole-tensor slices are views of the input, unless a negative step reverses an axis.
+  if (dims.every((d, i) => d === x.dims[i] && (d <= 1 || srcStrides[i] === strides[i]))) return [x];
   return [gatherView(x, dims, srcStrides.map((src) => ({ src })), base)];
 }
 
