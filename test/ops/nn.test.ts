@@ -207,3 +207,18 @@ describe('nn conformance (onnx-node)', () => {
     expect(passRate, failures.join('\n')).toBeGreaterThanOrEqual(0.95);
   });
 });
+
+describe('hostile pooling attributes', () => {
+  it('answers quickly for a huge kernel over a tiny input', () => {
+    const x = f32([1, 1, 1], [4]);
+    const t0 = performance.now();
+    const y = run1('AveragePool', [x], { opset: 19, attrs: { kernel_shape: ints([2 ** 30]), pads: ints([2 ** 30 - 1, 0]), count_include_pad: int(1) } });
+    expect(performance.now() - t0).toBeLessThan(1000);
+    expect(y.toNumbers()).toEqual([4 / 2 ** 30]);
+  });
+
+  it('rejects RoiAlign boxes that would need billions of samples', () => {
+    const x = f32([1, 1, 2, 2], [1, 2, 3, 4]);
+    expect(() => run1('RoiAlign', [x, f32([1, 4], [0, 0, 1e9, 1e9]), i64([1], [0])], { opset: 16 })).toThrow(/sample points, over the limit/);
+  });
+});

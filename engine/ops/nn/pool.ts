@@ -68,7 +68,7 @@ export function poolGeometry(ctx: OpContext, op: string, xDims: readonly number[
 
 /** Per-axis tap tables: for output position o, taps j in [lo[o], hi[o]) land inside the input at start[o] + j*dilation. */
 interface AxisTaps {
-  start: Int32Array;
+  start: Float64Array;
   lo: Int32Array;
   hi: Int32Array;
   /** Taps inside the input plus its explicit padding (the count_include_pad divisor). */
@@ -77,22 +77,17 @@ interface AxisTaps {
 }
 
 function axisTaps(len: number, out: number, k: number, s: number, d: number, pb: number, pe: number): AxisTaps {
-  const t: AxisTaps = { start: new Int32Array(out), lo: new Int32Array(out), hi: new Int32Array(out), padded: new Int32Array(out), dilation: d };
+  const t: AxisTaps = { start: new Float64Array(out), lo: new Int32Array(out), hi: new Int32Array(out), padded: new Int32Array(out), dilation: d };
+  // Tap ranges in closed form: a hostile kernel_shape of 2^31 must not mean 2^31 loop steps here.
+  const firstTapAtOrAfter = (pos: number, start: number): number => Math.min(k, Math.max(0, Math.ceil((pos - start) / d)));
+  const tapsUpTo = (pos: number, start: number): number => Math.min(k, Math.max(0, Math.floor((pos - start) / d) + 1));
   for (let o = 0; o < out; o++) {
     const start = o * s - pb;
-    let lo = 0;
-    while (lo < k && start + lo * d < 0) lo++;
-    let hi = k;
-    while (hi > lo && start + (hi - 1) * d >= len) hi--;
-    let padded = 0;
-    for (let j = 0; j < k; j++) {
-      const p = start + j * d;
-      if (p >= -pb && p < len + pe) padded++;
-    }
+    const lo = firstTapAtOrAfter(0, start);
     t.start[o] = start;
     t.lo[o] = lo;
-    t.hi[o] = hi;
-    t.padded[o] = padded;
+    t.hi[o] = Math.max(lo, tapsUpTo(len - 1, start));
+    t.padded[o] = Math.max(0, tapsUpTo(len + pe - 1, start) - firstTapAtOrAfter(-pb, start));
   }
   return t;
 }

@@ -6,6 +6,8 @@ import { numericData, roundNarrow, type NumArray } from '../reduce/common.js';
 
 type FloatArray = Float32Array | Float64Array;
 
+const MAX_SAMPLES = 1 << 24;
+
 const maxUnpool: OpImpl = (ctx, inputs) => {
   const x = tensorInput(inputs, 0, 'MaxUnpool X');
   const src = numericData('MaxUnpool', x);
@@ -105,6 +107,7 @@ const roiAlign: OpImpl = (ctx, inputs) => {
   const OW = ctx.attrs.int('output_width', 1);
   const ratio = ctx.attrs.int('sampling_ratio', 0);
   const scale = ctx.attrs.float('spatial_scale', 1);
+  if (OH < 1 || OW < 1) throw new OpError(`RoiAlign output size ${OH}x${OW} must be positive`);
   // Opset 10 had no coordinate_transformation_mode and behaved as output_half_pixel.
   const halfPixel = ctx.opset >= 16 && ctx.attrs.string('coordinate_transformation_mode', 'half_pixel') === 'half_pixel';
   const [N, C, H, W] = x.dims;
@@ -129,6 +132,8 @@ const roiAlign: OpImpl = (ctx, inputs) => {
     const gridH = ratio > 0 ? ratio : Math.ceil(roiH / OH);
     const gridW = ratio > 0 ? ratio : Math.ceil(roiW / OW);
     const count = Math.max(gridH * gridW, 1);
+    // Huge boxes with sampling_ratio 0 would ask for one sample per input pixel of an enormous region.
+    if (!(OH * OW * count <= MAX_SAMPLES)) throw new OpError(`RoiAlign roi ${r} needs ${OH * OW * count} sample points, over the limit of ${MAX_SAMPLES}`);
     // Sample points are the same for every channel: compute them once per roi.
     const samples: Sample[] = [];
     for (let ph = 0; ph < OH; ph++)
