@@ -7,7 +7,9 @@
       "native/kernels/matmul_f32_1x1_scalar_ref.cc",
       "native/kernels/matmul_f32_4x8_portable.cc",
       "native/kernels/conv2d_f32_1x1_scalar_ref.cc",
-      "native/kernels/dwconv2d_f32_1x4_portable.cc"
+      "native/kernels/dwconv2d_f32_1x4_portable.cc",
+      "native/kernels/binary_f32_1x1_scalar_ref.cc",
+      "native/kernels/unary_f32_1x1_scalar_ref.cc"
     ]
   },
   "targets": [
@@ -21,6 +23,7 @@
         "native/src/variants.cc",
         "native/src/gemm.cc",
         "native/src/conv.cc",
+        "native/src/eltwise.cc",
         "<@(armml_portable_kernels)"
       ],
       "dependencies": ["<!(node -p \"require('node-addon-api').targets\"):node_addon_api_except"],
@@ -44,7 +47,9 @@
           "type": "static_library",
           "sources": [
             "native/kernels/matmul_f32_6x16_avx2_fma.cc",
-            "native/kernels/dwconv2d_f32_1x8_avx2_fma.cc"
+            "native/kernels/dwconv2d_f32_1x8_avx2_fma.cc",
+            "native/kernels/binary_f32_1x8_avx2.cc",
+            "native/kernels/unary_f32_1x8_avx2_fma.cc"
           ],
           "cflags_cc": ["-std=c++17", "-O3", "-fPIC", "-mavx2", "-mfma"],
           "xcode_settings": {
@@ -61,7 +66,9 @@
           "type": "static_library",
           "sources": [
             "native/kernels/matmul_f32_8x12_neon_fma.cc",
-            "native/kernels/dwconv2d_f32_1x4_neon_fma.cc"
+            "native/kernels/dwconv2d_f32_1x4_neon_fma.cc",
+            "native/kernels/binary_f32_1x4_neon.cc",
+            "native/kernels/unary_f32_1x4_neon_fma.cc"
           ],
           "cflags_cc": ["-std=c++17", "-O3", "-fPIC"],
           "xcode_settings": {

@@ -11,6 +11,7 @@ import { tensorToProtoBytes } from '../engine/onnx/tensor-proto.js';
 import { syntheticInputs, bindInputs } from '../engine/inputs.js';
 import { profileModel, AVAILABLE_MODES, PLANNED_MODES } from '../engine/profile.js';
 import { toChromeTrace } from '../engine/trace.js';
+import { renderHtmlReport } from '../engine/report/html.js';
 import { supportedOps } from '../engine/registry.js';
 import type { Mode, Value } from '../engine/ops/types.js';
 import { profileReport, table } from './format.js';
@@ -141,9 +142,10 @@ program
   .option('--input-shape <name=DxD…>', 'shape for a synthetic input (repeatable)', parseShapes)
   .option('--json <file>', 'write the armml.profile/1 JSON')
   .option('--trace <file>', 'write a Chrome trace (open in Perfetto)')
+  .option('--html <file>', 'write a standalone HTML report (stack, speedups, op table, timeline, roofline)')
   .option('--top <n>', 'rows of the op table to print', int('--top', 1), 15)
   .option('--target <uri>', 'where to run: local (default); ssh://user@host[:port] is planned')
-  .action(async (modelArg: string, o: { modes: Mode[]; threads: number; warmup: number; iters: number; inputs?: string; inputShape?: Record<string, number[]>; json?: string; trace?: string; top: number; target?: string }) => {
+  .action(async (modelArg: string, o: { modes: Mode[]; threads: number; warmup: number; iters: number; inputs?: string; inputShape?: Record<string, number[]>; json?: string; trace?: string; html?: string; top: number; target?: string }) => {
     if (o.target && o.target !== 'local') throw new UsageError(`--target ${o.target}: remote targets are not available yet; only local runs are`);
     const file = resolveModel(modelArg);
     const model = loadModel(file);
@@ -179,6 +181,10 @@ program
     if (o.trace) {
       writeFile(o.trace, JSON.stringify(toChromeTrace(doc)));
       console.log(`trace written to ${o.trace}`);
+    }
+    if (o.html) {
+      writeFile(o.html, renderHtmlReport([doc]));
+      console.log(`report written to ${o.html}`);
     }
     if (doc.runs.some((r) => !r.outputs_ok)) {
       console.error('armml: some modes produced wrong outputs (see above)');

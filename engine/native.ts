@@ -83,6 +83,26 @@ export interface Conv2dParams {
   relu?: boolean;
 }
 
+/** Operator codes of the native binary kernels (BinaryOp in native/kernels/kernels.h). */
+export const BINARY_OPS = { Add: 0, Sub: 1, Mul: 2, Div: 3 } as const;
+export type BinaryOpName = keyof typeof BINARY_OPS;
+
+/** Operator codes of the native activation kernels (UnaryOp in native/kernels/kernels.h). */
+export const UNARY_OPS = { Relu: 0, Clip: 1, Sigmoid: 2, HardSigmoid: 3, HardSwish: 4, LeakyRelu: 5, Exp: 6, Tanh: 7 } as const;
+export type UnaryOpName = keyof typeof UNARY_OPS;
+
+/**
+ * A broadcast binary op as rows: output row r (n elements, written at r*n) reads operand a from
+ * startsA[r] advancing by stepA (1, or 0 for a repeated element), b likewise.
+ */
+export interface BinaryRows {
+  n: number;
+  startsA: Int32Array;
+  stepA: number;
+  startsB: Int32Array;
+  stepB: number;
+}
+
 export interface NativeBackend {
   readonly available: boolean;
   cpuInfo(): CpuInfo;
@@ -90,14 +110,14 @@ export interface NativeBackend {
   gemm(a: Float32Array, b: Float32Array, c: Float32Array, params: GemmParams, opts?: RunOptions): KernelRun;
   /** Same as gemm, run on a libuv worker thread; the arrays must not be touched until it settles. */
   gemmAsync(a: Float32Array, b: Float32Array, c: Float32Array, params: GemmParams, opts?: RunOptions): Promise<KernelRun>;
-  conv2d(
-    x: Float32Array,
-    w: Float32Array,
-    bias: Float32Array | null,
-    y: Float32Array,
-    params: Conv2dParams,
-    opts?: RunOptions,
-  ): KernelRun;
+  conv2d(x: Float32Array, w: Float32Array, bias: Float32Array | null, y: Float32Array, params: Conv2dParams, opts?: RunOptions): KernelRun;
+  /** y = a op b over broadcast rows (float32). */
+  binary(op: BinaryOpName, a: Float32Array, b: Float32Array, y: Float32Array, rows: BinaryRows, opts?: RunOptions): KernelRun;
+  /**
+   * y = op(x) elementwise (y may be x). alpha/beta: Clip min/max, HardSigmoid alpha/beta,
+   * LeakyRelu alpha (ignored by the others).
+   */
+  unary(op: UnaryOpName, x: Float32Array, y: Float32Array, alpha?: number, beta?: number, opts?: RunOptions): KernelRun;
 }
 
 /** The raw addon surface (see native/src/addon.cc). */
@@ -105,15 +125,21 @@ interface Addon {
   cpuInfo(): CpuInfo;
   variants(): KernelVariantInfo[];
   gemm(a: Float32Array, b: Float32Array, c: Float32Array, bias: Float32Array | null, params: object, opts: object): KernelRun;
-  gemmAsync(
+  gemmAsync(a: Float32Array, b: Float32Array, c: Float32Array, bias: Float32Array | null, params: object, opts: object): Promise<KernelRun>;
+  conv2d(x: Float32Array, w: Float32Array, bias: Float32Array | null, y: Float32Array, params: object, opts: object): KernelRun;
+  binary(
+    op: number,
     a: Float32Array,
     b: Float32Array,
-    c: Float32Array,
-    bias: Float32Array | null,
-    params: object,
+    y: Float32Array,
+    startsA: Int32Array,
+    stepA: number,
+    startsB: Int32Array,
+    stepB: number,
+    n: number,
     opts: object,
-  ): Promise<KernelRun>;
-  conv2d(x: Float32Array, w: Float32Array, bias: Float32Array | null, y: Float32Array, params: object, opts: object): KernelRun;
+  ): KernelRun;
+  unary(op: number, x: Float32Array, y: Float32Array, alpha: number, beta: number, opts: object): KernelRun;
 }
 
 export class NativeArgumentError extends Error {}
@@ -261,6 +287,34 @@ function wrap(addon: Addon): NativeBackend {
     conv2d(x, w, bias, y, params, opts) {
       const p = conv2dArgs(x, w, bias, y, params);
       return addon.conv2d(x, w, bias, y, p, checkOptions(opts));
+    },
+    binary(op, a, b, y, rows, opts) {
+      const code = BINARY_OPS[op];
+      if (code === undefined) throw new NativeArgumentError(`unknown binary op '${String(op)}'`);
+      checkArray(a, 'a');
+      checkArray(b, 'b');
+      checkArray(y, 'y');
+      const n = checkCount(rows.n, 'n');
+      if (!(rows.startsA instanceof Int32Array) || !(rows.startsB instanceof Int32Array) || rows.startsA.length !== rows.startsB.length) {
+        throw new NativeArgumentError('startsA and startsB must be Int32Arrays with one entry per row');
+      }
+      for (const [k, v] of [
+        ['stepA', rows.stepA],
+        ['stepB', rows.stepB],
+      ] as const) {
+        if (v !== 0 && v !== 1) throw new NativeArgumentError(`${k} must be 0 or 1, got ${String(v)}`);
+      }
+      checkLength(y, 'y', n * rows.startsA.length);
+      return addon.binary(code, a, b, y, rows.startsA, rows.stepA, rows.startsB, rows.stepB, n, checkOptions(opts));
+    },
+    unary(op, x, y, alpha = 0, beta = 0, opts) {
+      const code = UNARY_OPS[op];
+      if (code === undefined) throw new NativeArgumentError(`unknown unary op '${String(op)}'`);
+      checkArray(x, 'x');
+      checkArray(y, 'y');
+      checkLength(y, 'y', x.length);
+      if (typeof alpha !== 'number' || typeof beta !== 'number') throw new NativeArgumentError('alpha and beta must be numbers');
+      return addon.unary(code, x, y, alpha, beta, checkOptions(opts));
     },
   };
 }

@@ -175,6 +175,11 @@ const convCases: Conv2dParams[] = [
   { N: 1, C: 4, H: 11, W: 14, M: 4, kH: 5, kW: 5, group: 4, dilH: 2, dilW: 2, padT: 2, padL: 2, padB: 2, padR: 2, outH: 7, outW: 10 },
   { N: 1, C: 3, H: 7, W: 9, M: 3, kH: 3, kW: 3, group: 3, strideH: 3, strideW: 3, outH: 2, outW: 3 },
   { N: 1, C: 4, H: 6, W: 6, M: 8, kH: 3, kW: 3, group: 4, padT: 1, padL: 1, padB: 1, padR: 1, outH: 6, outW: 6 },
+  // Several depth blocks (K = 360 > 256), several column blocks (P = 2500 > 2048), threads split.
+  { N: 1, C: 40, H: 50, W: 50, M: 20, kH: 3, kW: 3, padT: 1, padL: 1, padB: 1, padR: 1, outH: 50, outW: 50 },
+  // 1x1 with stride (implicit im2col, no padding) and asymmetric padding with a wide kernel.
+  { N: 2, C: 8, H: 9, W: 9, M: 5, kH: 1, kW: 1, strideH: 2, strideW: 2, outH: 5, outW: 5 },
+  { N: 1, C: 3, H: 5, W: 40, M: 7, kH: 1, kW: 7, strideW: 3, padL: 4, padR: 2, outH: 5, outW: 14 },
 ];
 
 describe('conv2d variants against the reference conv', () => {
@@ -205,6 +210,18 @@ describe('conv2d variants against the reference conv', () => {
     }
   }
 
+  it('runs im2col with the forced reference GEMM (materialized column matrix)', () => {
+    const p = convCases[2];
+    const x = random(p.N * p.C * p.H * p.W, 5);
+    const w = random(p.M * p.C * p.kH * p.kW, 6);
+    const got = new Float32Array(p.N * p.M * p.outH * p.outW);
+    const ref = new Float32Array(got.length);
+    const run = native.conv2d(x, w, null, got, p, { variant: 'matmul_f32_1x1_scalar_ref' });
+    native.conv2d(x, w, null, ref, p, { variant: 'reference' });
+    expect(run.kernel).toBe('conv2d_f32_im2col+matmul_f32_1x1_scalar_ref');
+    expect(maxRelErr(got, ref)).toBeLessThan(1e-5);
+  });
+
   it('uses the plain GEMM path for 1x1 stride-1 convolutions', () => {
     const p = convCases[1];
     const run = native.conv2d(random(512, 1), random(12, 2), null, new Float32Array(768), p);
@@ -218,7 +235,9 @@ describe('argument errors', () => {
     expect(() => native.gemm(a, a, new Float32Array(3), { M: 2, N: 2, K: 3 })).toThrow(/c has 3 elements but needs at least 4/);
     expect(() => native.gemm(a, a, a, { M: -1, N: 2, K: 3 })).toThrow(/M must be an integer >= 0, got -1/);
     expect(() => native.gemm(a, a, a, { M: 1.5, N: 2, K: 3 })).toThrow(/M must be an integer/);
-    expect(() => native.gemm(new Float64Array(6) as unknown as Float32Array, a, a, { M: 2, N: 1, K: 3 })).toThrow(/a must be a Float32Array/);
+    expect(() => native.gemm(new Float64Array(6) as unknown as Float32Array, a, a, { M: 2, N: 1, K: 3 })).toThrow(
+      /a must be a Float32Array/,
+    );
     expect(() => native.gemm(a, a, a, { M: 2, N: 3, K: 2, bias: new Float32Array(2) })).toThrow(/bias has 2 elements/);
     expect(() => native.gemm(a, a, a, { M: 1, N: 1, K: 1 }, { threads: 0 })).toThrow(/threads must be an integer >= 1/);
   });
@@ -232,9 +251,7 @@ describe('argument errors', () => {
     expect(() => raw.gemm(a, a, a, null, { M: 4, N: 4, K: 4 }, {})).toThrow(/a has 6 elements but the parameters need 16/);
     expect(() => raw.gemm(a, a, a, null, { M: 1, N: 1 }, {})).toThrow(/K is required/);
     expect(() => raw.gemm(a, a, a, null, { M: -2, N: 1, K: 1 }, {})).toThrow(/M must be a non-negative integer/);
-    expect(() => raw.conv2d(a, a, null, a, { N: 1, C: 1, H: 2, W: 3, M: 1, kH: 1, kW: 1, outH: 2, outW: 4 }, {})).toThrow(
-      /does not match/,
-    );
+    expect(() => raw.conv2d(a, a, null, a, { N: 1, C: 1, H: 2, W: 3, M: 1, kH: 1, kW: 1, outH: 2, outW: 4 }, {})).toThrow(/does not match/);
   });
 
   it('rejects unknown and mismatched variants with the list of choices', () => {

@@ -78,4 +78,39 @@ void dwconv2d_f32_1x8_avx2_fma(const DwPlane& p);
 void dwconv2d_f32_1x4_neon_fma(const DwPlane& p);
 #endif
 
+/** Elementwise binary operators on float32 (numbering shared with engine/native.ts). */
+enum class BinaryOp : int { Add = 0, Sub = 1, Mul = 2, Div = 3 };
+
+/**
+ * One broadcast row: y[k] = a[k*as] op b[k*bs] for k < n, where as and bs are 1 (contiguous) or
+ * 0 (a repeated scalar). Division is IEEE division (never a reciprocal multiply).
+ */
+using BinaryKernel = void (*)(BinaryOp op, const float* a, size_t as, const float* b, size_t bs, float* y, size_t n);
+
+/** Elementwise activations on float32 (numbering shared with engine/native.ts). */
+enum class UnaryOp : int {
+  Relu = 0,
+  Clip = 1,         // min(max(x, alpha), beta)
+  Sigmoid = 2,      // 1 / (1 + exp(-x))
+  HardSigmoid = 3,  // max(0, min(1, alpha*x + beta))
+  HardSwish = 4,    // x * max(0, min(1, x/6 + 1/2))
+  LeakyRelu = 5,    // x < 0 ? alpha*x : x
+  Exp = 6,
+  Tanh = 7,
+};
+
+/** y[i] = op(x[i]) for i < n; y may alias x. Exp-based ops stay within a few ulp of libm. */
+using UnaryKernel = void (*)(UnaryOp op, const float* x, float* y, size_t n, float alpha, float beta);
+
+void binary_f32_1x1_scalar_ref(BinaryOp op, const float* a, size_t as, const float* b, size_t bs, float* y, size_t n);
+void unary_f32_1x1_scalar_ref(UnaryOp op, const float* x, float* y, size_t n, float alpha, float beta);
+#if defined(__x86_64__)
+void binary_f32_1x8_avx2(BinaryOp op, const float* a, size_t as, const float* b, size_t bs, float* y, size_t n);
+void unary_f32_1x8_avx2_fma(UnaryOp op, const float* x, float* y, size_t n, float alpha, float beta);
+#endif
+#if defined(__aarch64__)
+void binary_f32_1x4_neon(BinaryOp op, const float* a, size_t as, const float* b, size_t bs, float* y, size_t n);
+void unary_f32_1x4_neon_fma(UnaryOp op, const float* x, float* y, size_t n, float alpha, float beta);
+#endif
+
 }  // namespace armml

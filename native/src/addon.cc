@@ -11,6 +11,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("gemm", Napi::Function::New(env, armml::GemmJs, "gemm"));
   exports.Set("gemmAsync", Napi::Function::New(env, armml::GemmAsyncJs, "gemmAsync"));
   exports.Set("conv2d", Napi::Function::New(env, armml::Conv2dJs, "conv2d"));
+  exports.Set("binary", Napi::Function::New(env, armml::BinaryJs, "binary"));
+  exports.Set("unary", Napi::Function::New(env, armml::UnaryJs, "unary"));
   return exports;
 }
 

@@ -12,8 +12,6 @@ namespace armml {
 
 namespace {
 
-// Upper bound on the im2col scratch matrix (floats); larger outputs are processed in column chunks.
-constexpr size_t kColBudget = size_t(4) << 20;
 
 enum class Path { Reference, Depthwise, Gemm1x1, Im2col };
 
@@ -98,19 +96,71 @@ void run_depthwise(const Conv2dShape& s, const KernelVariant& v, const float* x,
   });
 }
 
-// Rows (c, ky, kx) x output columns [p0, p0+np) of the unfolded input of image n, group g.
-void im2col(const Conv2dShape& s, const float* xg, size_t cg, size_t p0, size_t np, float* col) {
-  for (size_t c = 0; c < cg; c++) {
-    const float* xc = xg + c * s.H * s.W;
-    for (size_t ky = 0; ky < s.kH; ky++) {
-      for (size_t kx = 0; kx < s.kW; kx++) {
-        float* row = col + ((c * s.kH + ky) * s.kW + kx) * np;
-        for (size_t q = 0; q < np; q++) {
-          const size_t p = p0 + q;
-          const size_t oy = p / s.outW, ox = p % s.outW;
-          const long iy = long(oy * s.strideH + ky * s.dilH) - long(s.padT);
-          const long ix = long(ox * s.strideW + kx * s.dilW) - long(s.padL);
-          row[q] = (iy >= 0 && iy < long(s.H) && ix >= 0 && ix < long(s.W)) ? xc[iy * long(s.W) + ix] : 0.0f;
+// Writes GEMM B panels straight from the image (implicit im2col): row k = (c, ky, kx) of the
+// unfolded input, column q = output position. Skipping the materialized column matrix saves a
+// full write + read of K x P floats, and each thread packs only the columns it multiplies.
+void im2col_pack(const Conv2dShape& s, const float* xg, size_t p0, size_t kc, size_t j0, size_t nc, size_t nr,
+                 float* out) {
+  const size_t taps = s.kH * s.kW;
+  const long H = long(s.H), W = long(s.W), sW = long(s.strideW);
+  constexpr size_t kMaxNr = 32;
+  long iy_base[kMaxNr], ix_base[kMaxNr];
+  for (size_t jp = 0; jp < nc; jp += nr) {
+    const size_t cols = std::min(nr, nc - jp);
+    float* panel = out + jp * kc;
+    const size_t q0 = j0 + jp;
+    const size_t oy0 = q0 / s.outW, ox0 = q0 % s.outW;
+    // Most panels lie within one output row: each k then reads a strided run of one input row.
+    const bool one_row = ox0 + cols <= s.outW;
+    if (!one_row) {
+      size_t oy = oy0, ox = ox0;
+      for (size_t l = 0; l < cols; l++) {
+        iy_base[l] = long(oy * s.strideH) - long(s.padT);
+        ix_base[l] = long(ox * s.strideW) - long(s.padL);
+        if (++ox == s.outW) {
+          ox = 0;
+          oy++;
+        }
+      }
+    }
+    size_t c = p0 / taps, ky = (p0 % taps) / s.kW, kx = p0 % s.kW;
+    for (size_t k = 0; k < kc; k++) {
+      float* dst = panel + k * nr;
+      const float* xc = xg + c * s.H * s.W;
+      const long dy = long(ky * s.dilH), dx = long(kx * s.dilW);
+      if (one_row) {
+        const long iy = long(oy0 * s.strideH) - long(s.padT) + dy;
+        size_t lo = cols, hi = cols;
+        if (iy >= 0 && iy < H) {
+          const long ix0 = long(ox0 * s.strideW) - long(s.padL) + dx;
+          // Lanes l with 0 <= ix0 + l*sW < W.
+          lo = ix0 >= 0 ? 0 : size_t((-ix0 + sW - 1) / sW);
+          hi = W - ix0 <= 0 ? 0 : size_t((W - ix0 + sW - 1) / sW);
+          lo = std::min(lo, cols);
+          hi = std::min(std::max(hi, lo), cols);
+          const float* src = xc + iy * W + ix0;
+          if (sW == 1) {
+            std::memcpy(dst + lo, src + lo, (hi - lo) * sizeof(float));
+          } else {
+            for (size_t l = lo; l < hi; l++) dst[l] = src[long(l) * sW];
+          }
+        } else {
+          lo = hi = 0;
+        }
+        for (size_t l = 0; l < lo; l++) dst[l] = 0.0f;
+        for (size_t l = hi; l < nr; l++) dst[l] = 0.0f;
+      } else {
+        for (size_t l = 0; l < cols; l++) {
+          const long iy = iy_base[l] + dy, ix = ix_base[l] + dx;
+          dst[l] = (iy >= 0 && iy < H && ix >= 0 && ix < W) ? xc[iy * W + ix] : 0.0f;
+        }
+        for (size_t l = cols; l < nr; l++) dst[l] = 0.0f;
+      }
+      if (++kx == s.kW) {
+        kx = 0;
+        if (++ky == s.kH) {
+          ky = 0;
+          c++;
         }
       }
     }
@@ -122,37 +172,43 @@ void run_gemm_conv(const Conv2dShape& s, const Plan& plan, const float* x, const
   const size_t cg = s.C / s.group, mg = s.M / s.group;
   const size_t K = cg * s.kH * s.kW;
   const size_t P = s.outH * s.outW;
-  const size_t chunk = std::max<size_t>(1, std::min(P, kColBudget / std::max<size_t>(K, 1)));
-  std::vector<float> col(plan.path == Path::Im2col ? K * chunk : 0);
+  if (plan.variant->nr > 32) throw std::invalid_argument(std::string(plan.variant->name) + ": tile too wide for im2col");
   for (size_t n = 0; n < s.N; n++) {
     for (size_t g = 0; g < s.group; g++) {
       const float* xg = x + (n * s.C + g * cg) * s.H * s.W;
       GemmArgs a;
       a.M = mg;
       a.K = K;
+      a.N = P;
       a.A = w + g * mg * K;
       a.lda = K;
       a.bias_m = bias ? bias + g * mg : nullptr;
       a.relu = relu;
       a.ldc = P;
-      float* yg = y + (n * s.M + g * mg) * P;
-      if (plan.path == Path::Gemm1x1) {
-        a.N = P;
-        a.B = xg;
-        a.ldb = P;
-        a.C = yg;
+      a.C = y + (n * s.M + g * mg) * P;
+      if (plan.path == Path::Gemm1x1 || plan.variant->matmul_full) {
+        // 1x1 stride 1 unpadded: the image already is B. The reference GEMM (forced variant) has no
+        // panel format, so it gets a materialized column matrix: 1-wide panels are B transposed.
+        std::vector<float> col;
+        if (plan.path == Path::Gemm1x1) {
+          a.B = xg;
+          a.ldb = P;
+        } else {
+          col.resize(K * P);
+          im2col_pack(s, xg, 0, K, 0, P, 1, col.data());
+          a.B = col.data();
+          a.transB = true;
+          a.ldb = K;
+        }
         gemm(*plan.variant, a, GemmBatch{}, threads);
         continue;
       }
-      for (size_t p0 = 0; p0 < P; p0 += chunk) {
-        const size_t np = std::min(chunk, P - p0);
-        im2col(s, xg, cg, p0, np, col.data());
-        a.N = np;
-        a.B = col.data();
-        a.ldb = np;
-        a.C = yg + p0;
-        gemm(*plan.variant, a, GemmBatch{}, threads);
-      }
+      gemm_packed_b(
+          *plan.variant, a,
+          [&](size_t p0, size_t kc, size_t j0, size_t nc, size_t nr, float* out) {
+            im2col_pack(s, xg, p0, kc, j0, nc, nr, out);
+          },
+          threads);
     }
   }
 }

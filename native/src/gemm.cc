@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
+#include <functional>
 #include <memory>
 #include <new>
 #include <stdexcept>
@@ -115,7 +116,10 @@ void gemm_empty_k(const GemmArgs& g) {
   epilogue(g, 0, g.M, 0, g.N);
 }
 
-void gemm_packed_serial(const KernelVariant& v, const GemmArgs& g) {
+// `pack(pc, kc, jc, nc, nr, out)` fills the B panels for depth [pc, pc+kc) x columns [jc, jc+nc)
+// of this (sub-)problem; the plain GEMM reads them from g.B, conv builds them from the image.
+template <class PackB>
+void gemm_packed_serial(const KernelVariant& v, const GemmArgs& g, const PackB& pack) {
   if (g.M == 0 || g.N == 0) return;
   if (g.K == 0) return gemm_empty_k(g);
   const size_t mr = size_t(v.mr), nr = size_t(v.nr);
@@ -133,7 +137,7 @@ void gemm_packed_serial(const KernelVariant& v, const GemmArgs& g) {
       const size_t kc = std::min(kKc, g.K - pc);
       const bool first = pc == 0;
       const bool last = pc + kc == g.K;
-      pack_b(g, pc, kc, jc, nc, nr, pb);
+      pack(pc, kc, jc, nc, nr, pb);
       for (size_t ic = 0; ic < g.M; ic += mc_max) {
         const size_t mc = std::min(mc_max, g.M - ic);
         pack_a(g, ic, mc, pc, kc, mr, pa);
@@ -205,7 +209,7 @@ GemmArgs sub_problem(const GemmArgs& g, size_t i0, size_t m, size_t j0, size_t n
   s.M = m;
   s.N = n;
   s.A = g.transA ? g.A + i0 : g.A + i0 * g.lda;
-  s.B = g.transB ? g.B + j0 * g.ldb : g.B + j0;
+  if (g.B) s.B = g.transB ? g.B + j0 * g.ldb : g.B + j0;
   s.C = g.C + i0 * g.ldc + j0;
   if (g.bias_n) s.bias_n = g.bias_n + j0;
   if (g.bias_m) s.bias_m = g.bias_m + i0;
@@ -220,34 +224,20 @@ GemmArgs batch_entry(const GemmArgs& g, const GemmBatch& b, size_t i) {
   return s;
 }
 
-}  // namespace
-
-void gemm(const KernelVariant& v, const GemmArgs& g, const GemmBatch& batch, int threads) {
-  if (v.matmul_full) {
-    for (size_t i = 0; i < batch.count; i++) v.matmul_full(batch_entry(g, batch, i));
-    return;
-  }
+// Spreads `count` independent M x N problems over the pool: each matrix is split into tm x tn
+// blocks of whole register tiles only when the batch alone cannot feed every thread.
+template <class Run>
+void split_packed(const KernelVariant& v, const GemmArgs& g, size_t count, int threads, const Run& run) {
   const size_t mr = size_t(v.mr), nr = size_t(v.nr);
-  if (g.M < kSmallM && g.K > 0) {
-    const double fma_small = double(g.M) * double(g.N) * double(g.K) * double(batch.count);
-    const int t = fma_small < kParallelMinFma ? 1 : threads;
-    const size_t chunks = size_t(t) * 4 < g.N / 64 ? size_t(t) * 4 : std::max<size_t>(1, g.N / 64);
-    ThreadPool::instance().parallel_for(batch.count * chunks, t, [&](size_t task) {
-      const size_t bi = task / chunks, ch = task % chunks;
-      gemm_small_m(batch_entry(g, batch, bi), g.N * ch / chunks, g.N * (ch + 1) / chunks);
-    });
-    return;
-  }
   const size_t tiles_m = std::max<size_t>(1, (g.M + mr - 1) / mr);
   const size_t tiles_n = std::max<size_t>(1, (g.N + nr - 1) / nr);
-  const double fma = double(g.M) * double(g.N) * double(g.K) * double(batch.count);
+  const double fma = double(g.M) * double(g.N) * double(g.K) * double(count);
   if (fma < kParallelMinFma) threads = 1;
 
-  // Split each matrix into tm x tn blocks only when the batch alone cannot feed every thread;
-  // pick the split that minimizes the largest block (in tiles).
+  // Pick the split that minimizes the largest block (in tiles).
   size_t tm = 1, tn = 1;
-  if (threads > 1 && batch.count < size_t(threads)) {
-    const size_t want = (size_t(threads) + batch.count - 1) / batch.count;
+  if (threads > 1 && count < size_t(threads)) {
+    const size_t want = (size_t(threads) + count - 1) / count;
     size_t best = SIZE_MAX;
     for (size_t a = 1; a <= want; a++) {
       if (want % a) continue;
@@ -262,7 +252,7 @@ void gemm(const KernelVariant& v, const GemmArgs& g, const GemmBatch& batch, int
     }
   }
   const size_t per_batch = tm * tn;
-  ThreadPool::instance().parallel_for(batch.count * per_batch, threads, [&](size_t task) {
+  ThreadPool::instance().parallel_for(count * per_batch, threads, [&](size_t task) {
     const size_t bi = task / per_batch;
     const size_t bm = (task % per_batch) / tn, bn = task % tn;
     const size_t t0m = tiles_m * bm / tm, t1m = tiles_m * (bm + 1) / tm;
@@ -270,7 +260,42 @@ void gemm(const KernelVariant& v, const GemmArgs& g, const GemmBatch& batch, int
     const size_t i0 = std::min(g.M, t0m * mr), i1 = std::min(g.M, t1m * mr);
     const size_t j0 = std::min(g.N, t0n * nr), j1 = std::min(g.N, t1n * nr);
     if (i1 <= i0 || j1 <= j0) return;
-    gemm_packed_serial(v, sub_problem(batch_entry(g, batch, bi), i0, i1 - i0, j0, j1 - j0));
+    run(bi, i0, i1 - i0, j0, j1 - j0);
+  });
+}
+
+}  // namespace
+
+void gemm(const KernelVariant& v, const GemmArgs& g, const GemmBatch& batch, int threads) {
+  if (v.matmul_full) {
+    for (size_t i = 0; i < batch.count; i++) v.matmul_full(batch_entry(g, batch, i));
+    return;
+  }
+  if (g.M < kSmallM && g.K > 0) {
+    const double fma_small = double(g.M) * double(g.N) * double(g.K) * double(batch.count);
+    const int t = fma_small < kParallelMinFma ? 1 : threads;
+    const size_t chunks = size_t(t) * 4 < g.N / 64 ? size_t(t) * 4 : std::max<size_t>(1, g.N / 64);
+    ThreadPool::instance().parallel_for(batch.count * chunks, t, [&](size_t task) {
+      const size_t bi = task / chunks, ch = task % chunks;
+      gemm_small_m(batch_entry(g, batch, bi), g.N * ch / chunks, g.N * (ch + 1) / chunks);
+    });
+    return;
+  }
+  split_packed(v, g, batch.count, threads, [&](size_t bi, size_t i0, size_t m, size_t j0, size_t n) {
+    const GemmArgs sub = sub_problem(batch_entry(g, batch, bi), i0, m, j0, n);
+    gemm_packed_serial(v, sub, [&](size_t pc, size_t kc, size_t jc, size_t nc, size_t nr, float* out) {
+      pack_b(sub, pc, kc, jc, nc, nr, out);
+    });
+  });
+}
+
+void gemm_packed_b(const KernelVariant& v, const GemmArgs& g, const PackBFn& pack, int threads) {
+  if (!v.matmul_ukernel) throw std::invalid_argument(std::string(v.name) + " has no packed micro-kernel");
+  split_packed(v, g, 1, threads, [&](size_t, size_t i0, size_t m, size_t j0, size_t n) {
+    const GemmArgs sub = sub_problem(g, i0, m, j0, n);
+    gemm_packed_serial(v, sub, [&](size_t pc, size_t kc, size_t jc, size_t nc, size_t nr, float* out) {
+      pack(pc, kc, j0 + jc, nc, nr, out);
+    });
   });
 }
 

@@ -8,6 +8,7 @@
 
 #include "conv.h"
 #include "cpu.h"
+#include "eltwise.h"
 #include "gemm.h"
 #include "variants.h"
 
@@ -308,6 +309,92 @@ Napi::Value Conv2dJs(const Napi::CallbackInfo& info) {
     throw Napi::Error::New(env, std::string("conv2d failed: ") + e.what());
   }
   return run_result(env, k.kernel, k.isa, ns);
+}
+
+namespace {
+
+size_t get_index(Napi::Env env, const Napi::CallbackInfo& info, size_t i, const char* what) {
+  if (info.Length() <= i || !info[i].IsNumber()) throw_type(env, std::string(what) + " must be a number");
+  const double d = info[i].As<Napi::Number>().DoubleValue();
+  if (!(d >= 0) || d != std::floor(d) || d > 2147483647.0)
+    throw_range(env, std::string(what) + " must be a non-negative integer, got " + info[i].ToString().Utf8Value());
+  return size_t(d);
+}
+
+Napi::Int32Array get_i32(Napi::Env env, const Napi::Value& v, const char* what) {
+  if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != napi_int32_array)
+    throw_type(env, std::string(what) + " must be an Int32Array");
+  return v.As<Napi::Int32Array>();
+}
+
+// Every row start plus the row's extent must stay inside the operand.
+void check_rows(Napi::Env env, const char* what, const Napi::Int32Array& starts, size_t step, size_t n, size_t len) {
+  if (step > 1) throw_range(env, std::string(what) + " step must be 0 or 1");
+  const size_t span = n == 0 ? 0 : (n - 1) * step + 1;
+  for (size_t r = 0; r < starts.ElementLength(); r++) {
+    const int32_t s = starts[r];
+    if (s < 0 || size_t(s) + span > len) throw_range(env, std::string(what) + " row start out of range");
+  }
+}
+
+}  // namespace
+
+// binary(op, a, b, y, startsA, stepA, startsB, stepB, n, options)
+Napi::Value BinaryJs(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 9) throw_type(env, "binary(op, a, b, y, startsA, stepA, startsB, stepB, n, options?) needs 9 arguments");
+  const size_t op = get_index(env, info, 0, "op");
+  if (op > size_t(BinaryOp::Div)) throw_range(env, "unknown binary op " + std::to_string(op));
+  const Napi::Float32Array a = get_f32(env, info[1], "a");
+  const Napi::Float32Array b = get_f32(env, info[2], "b");
+  Napi::Float32Array y = get_f32(env, info[3], "y");
+  const Napi::Int32Array sa = get_i32(env, info[4], "startsA");
+  const size_t stepA = get_index(env, info, 5, "stepA");
+  const Napi::Int32Array sb = get_i32(env, info[6], "startsB");
+  const size_t stepB = get_index(env, info, 7, "stepB");
+  const size_t n = get_index(env, info, 8, "n");
+  const RunOptions opts = get_options(env, get_object(env, info, 9, "options", true));
+  const size_t rows = sa.ElementLength();
+  if (sb.ElementLength() != rows) throw_range(env, "startsA and startsB must have one entry per row");
+  check_rows(env, "a", sa, stepA, n, a.ElementLength());
+  check_rows(env, "b", sb, stepB, n, b.ElementLength());
+  check_len(env, "y", y.ElementLength(), double(n) * double(rows));
+  const KernelVariant* v;
+  try {
+    v = &resolve_variant("binary_f32", opts.variant);
+  } catch (const std::invalid_argument& e) {
+    throw Napi::Error::New(env, e.what());
+  }
+  const auto t0 = std::chrono::steady_clock::now();
+  binary_rows(*v, BinaryOp(op), a.Data(), sa.Data(), stepA, b.Data(), sb.Data(), stepB, y.Data(), n, rows,
+              opts.threads);
+  const auto t1 = std::chrono::steady_clock::now();
+  return run_result(env, v->name, v->isa, double(std::chrono::duration_cast<std::chrono::nanoseconds>(t1 - t0).count()));
+}
+
+// unary(op, x, y, alpha, beta, options)
+Napi::Value UnaryJs(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 5) throw_type(env, "unary(op, x, y, alpha, beta, options?) needs 5 arguments");
+  const size_t op = get_index(env, info, 0, "op");
+  if (op > size_t(UnaryOp::Tanh)) throw_range(env, "unknown unary op " + std::to_string(op));
+  const Napi::Float32Array x = get_f32(env, info[1], "x");
+  Napi::Float32Array y = get_f32(env, info[2], "y");
+  if (!info[3].IsNumber() || !info[4].IsNumber()) throw_type(env, "alpha and beta must be numbers");
+  const float alpha = info[3].As<Napi::Number>().FloatValue();
+  const float beta = info[4].As<Napi::Number>().FloatValue();
+  const RunOptions opts = get_options(env, get_object(env, info, 5, "options", true));
+  check_len(env, "y", y.ElementLength(), double(x.ElementLength()));
+  const KernelVariant* v;
+  try {
+    v = &resolve_variant("unary_f32", opts.variant);
+  } catch (const std::invalid_argument& e) {
+    throw Napi::Error::New(env, e.what());
+  }
+  const auto t0 = std::chrono::steady_clock::now();
+  unary_all(*v, UnaryOp(op), x.Data(), y.Data(), x.ElementLength(), alpha, beta, opts.threads);
+  const auto t1 = std::chrono::steady_clock::now();
+  return run_result(env, v->name, v->isa, double(std::chrono::duration_cast<std::chrono::nanoseconds>(t1 - t0).count()));
 }
 
 }  // namespace armml

@@ -10,5 +10,7 @@ Napi::Value VariantsJs(const Napi::CallbackInfo& info);
 Napi::Value GemmJs(const Napi::CallbackInfo& info);
 Napi::Value GemmAsyncJs(const Napi::CallbackInfo& info);
 Napi::Value Conv2dJs(const Napi::CallbackInfo& info);
+Napi::Value BinaryJs(const Napi::CallbackInfo& info);
+Napi::Value UnaryJs(const Napi::CallbackInfo& info);
 
 }  // namespace armml

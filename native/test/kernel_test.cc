@@ -11,6 +11,7 @@
 
 #include "../src/conv.h"
 #include "../src/cpu.h"
+#include "../src/eltwise.h"
 #include "../src/gemm.h"
 #include "../src/variants.h"
 
@@ -138,6 +139,55 @@ void test_conv(const std::string& variant, bool depthwise_only, std::mt19937& rn
 
 }  // namespace
 
+
+// Binary rows in every operand shape (vector/vector, vector/scalar, scalar/vector) and odd
+// lengths, threaded, against the scalar reference.
+void test_binary(const KernelVariant& v, std::mt19937& rng) {
+  const KernelVariant& ref = resolve_variant("binary_f32", "reference");
+  for (int op = 0; op <= int(BinaryOp::Div); op++) {
+    for (size_t n : {size_t(1), size_t(7), size_t(33), size_t(100003)}) {
+      for (int shape = 0; shape < 3; shape++) {
+        const size_t rows = 3;
+        auto a = random_vec(n * rows, rng), b = random_vec(n * rows, rng);
+        for (auto& x : b) x += x < 0 ? -0.5f : 0.5f;  // keep divisors away from 0
+        std::vector<int32_t> sa(rows), sb(rows);
+        const size_t stepA = shape == 2 ? 0 : 1, stepB = shape == 1 ? 0 : 1;
+        for (size_t r = 0; r < rows; r++) {
+          sa[r] = int32_t(r * n);
+          sb[r] = int32_t(r * n);
+        }
+        std::vector<float> got(n * rows), want(n * rows);
+        binary_rows(v, BinaryOp(op), a.data(), sa.data(), stepA, b.data(), sb.data(), stepB, got.data(), n, rows, 2);
+        binary_rows(ref, BinaryOp(op), a.data(), sa.data(), stepA, b.data(), sb.data(), stepB, want.data(), n, rows, 1);
+        const double err = max_rel_err(got, want);
+        report(err == 0.0, std::string(v.name) + " op=" + std::to_string(op) + " n=" + std::to_string(n), err);
+      }
+    }
+  }
+}
+
+// Activations over a wide input range (including exp overflow/underflow and tanh's polynomial
+// range), against libm.
+void test_unary(const KernelVariant& v, std::mt19937& rng) {
+  const KernelVariant& ref = resolve_variant("unary_f32", "reference");
+  std::uniform_real_distribution<float> dist(-100.0f, 100.0f);
+  std::vector<float> x(4099);
+  for (size_t i = 0; i < x.size(); i++) x[i] = i % 3 == 0 ? dist(rng) : dist(rng) / 50.0f;
+  for (int op = 0; op <= int(UnaryOp::Tanh); op++) {
+    std::vector<float> got(x.size()), want(x.size());
+    unary_all(v, UnaryOp(op), x.data(), got.data(), x.size(), 0.2f, 0.5f, 2);
+    unary_all(ref, UnaryOp(op), x.data(), want.data(), x.size(), 0.2f, 0.5f, 1);
+    double err = 0.0;
+    for (size_t i = 0; i < x.size(); i++) {
+      const double w = want[i], g = got[i];
+      if (std::isinf(w) && g == w) continue;
+      const double d = std::fabs(g - w) / (1e-6 + std::fabs(w));
+      if (!(d <= err)) err = d;
+    }
+    report(err < 1e-5, std::string(v.name) + " op=" + std::to_string(op), err);
+  }
+}
+
 int main() {
   const CpuInfo& cpu = cpu_info();
   std::printf("arch: %s\nvendor: %s\nname: %s\n", cpu.arch.c_str(), cpu.vendor.c_str(), cpu.name.c_str());
@@ -145,7 +195,7 @@ int main() {
   std::string isa;
   for (const auto& f : cpu.isa) isa += (isa.empty() ? "" : ",") + f;
   std::printf("isa: %s\n", isa.c_str());
-  for (const char* family : {"matmul_f32", "conv2d_f32", "dwconv2d_f32"})
+  for (const char* family : {"matmul_f32", "conv2d_f32", "dwconv2d_f32", "binary_f32", "unary_f32"})
     std::printf("selected %s: %s\n", family, selected_variant(family).name);
 
   std::mt19937 rng(42);
@@ -156,6 +206,16 @@ int main() {
     }
     const int before = failures, before_checks = checks;
     const std::string family = v.family;
+    if (family == "binary_f32") {
+      test_binary(v, rng);
+      std::printf("%s %s checks=%d\n", failures == before ? "PASS" : "FAIL", v.name, checks - before_checks);
+      continue;
+    }
+    if (family == "unary_f32") {
+      test_unary(v, rng);
+      std::printf("%s %s checks=%d\n", failures == before ? "PASS" : "FAIL", v.name, checks - before_checks);
+      continue;
+    }
     if (family == "matmul_f32") {
       test_gemm(v, rng);
       test_conv(v.name, false, rng);

@@ -4,11 +4,19 @@ import { broadcastShapes } from '../util.js';
 import { OpError, tensorInput, type OpContext, type OpEntry, type Value } from '../types.js';
 import { broadcastBigint, broadcastBinary, isBig, reportTs, requireSameType, requireTypes, type RowKernel } from '../elementwise/common.js';
 import { applyUnary, erf, type UnaryKernel } from '../elementwise/unary.js';
+import { nativeUnary } from '../elementwise/native-dispatch.js';
+import type { UnaryOpName } from '../../native.js';
 
 type Activation = (ctx: OpContext) => UnaryKernel;
 
+/** A native kernel for large float32 inputs in eager mode, with its (alpha, beta) from the node. */
+interface NativeActivation {
+  op: UnaryOpName;
+  params?: (ctx: OpContext) => [number, number];
+}
+
 /** Runs a float activation whose loop is built from the node's attributes. */
-function floatActivation(op: string, since: number, flops: number, make: Activation): OpEntry {
+function floatActivation(op: string, since: number, flops: number, make: Activation, native?: NativeActivation): OpEntry {
   const family = op.toLowerCase();
   return {
     op,
@@ -16,6 +24,11 @@ function floatActivation(op: string, since: number, flops: number, make: Activat
     since,
     impl: (ctx, inputs) => {
       const x = tensorInput(inputs, 0, 'X');
+      if (native && x.dtype === 'float32') {
+        const [alpha, beta] = native.params ? native.params(ctx) : [0, 0];
+        const fast = nativeUnary(ctx, native.op, x, alpha, beta, flops);
+        if (fast) return [fast];
+      }
       const out = applyUnary(op, x, ['float'], make(ctx));
       reportTs(ctx, family, x.dtype, x.size, flops);
       return [out];
@@ -33,6 +46,8 @@ function softplus(v: number): number {
 
 function relu(ctx: OpContext, inputs: (Value | undefined)[]): Value[] {
   const x = tensorInput(inputs, 0, 'X');
+  const fast = x.dtype === 'float32' ? nativeUnary(ctx, 'Relu', x) : undefined;
+  if (fast) return [fast];
   // Opset 14 added signed integer types.
   const out = applyUnary(
     'Relu',
@@ -230,11 +245,14 @@ export const ops: OpEntry[] = [
   { op: 'Relu', domain: '', since: 1, impl: relu },
   { op: 'PRelu', domain: '', since: 1, impl: prelu },
   { op: 'Shrink', domain: '', since: 9, impl: shrink },
-  floatActivation('LeakyRelu', 1, 2, leakyRelu),
-  floatActivation('Sigmoid', 1, 4, sigmoid),
-  floatActivation('HardSigmoid', 1, 4, hardSigmoid),
-  floatActivation('HardSwish', 14, 5, hardSwish),
-  floatActivation('Tanh', 1, 4, tanh),
+  floatActivation('LeakyRelu', 1, 2, leakyRelu, { op: 'LeakyRelu', params: (ctx) => [ctx.attrs.float('alpha', 0.01), 0] }),
+  floatActivation('Sigmoid', 1, 4, sigmoid, { op: 'Sigmoid' }),
+  floatActivation('HardSigmoid', 1, 4, hardSigmoid, {
+    op: 'HardSigmoid',
+    params: (ctx) => [ctx.attrs.float('alpha', 0.2), ctx.attrs.float('beta', 0.5)],
+  }),
+  floatActivation('HardSwish', 14, 5, hardSwish, { op: 'HardSwish' }),
+  floatActivation('Tanh', 1, 4, tanh, { op: 'Tanh' }),
   floatActivation('Gelu', 20, 8, gelu),
   floatActivation('Elu', 1, 4, elu),
   floatActivation('Selu', 1, 5, selu),

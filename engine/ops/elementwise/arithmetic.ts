@@ -16,6 +16,7 @@ import {
   type RowKernel,
 } from './common.js';
 import { FAST_ADD, FAST_DIV, FAST_MUL, FAST_SUB, type FastKernels } from './fast.js';
+import { nativeBinary } from './native-dispatch.js';
 
 // One loop per op so each arithmetic operator inlines; steps are 0 or 1 (see broadcastRows).
 const addRow: RowKernel = (a, ai, as, b, bi, bs, o, oi, n) => {
@@ -92,7 +93,7 @@ function bigPow(x: bigint, y: bigint, bits = 64, unsigned = false): bigint {
 }
 
 interface ArithmeticOp {
-  op: string;
+  op: 'Add' | 'Sub' | 'Mul' | 'Div';
   float: RowKernel;
   fast: FastKernels;
   int: RowKernel;
@@ -116,6 +117,8 @@ function arithmetic(def: ArithmeticOp): OpEntry {
       const b = legacyBroadcast(ctx, a, tensorInput(inputs, 1, 'B'));
       requireSameType(def.op, [a, b]);
       requireTypes(def.op, a, ['float', 'int', 'uint']);
+      const fast = a.dtype === 'float32' ? nativeBinary(ctx, def.op, a, b, broadcastShapes(a.dims, b.dims)) : undefined;
+      if (fast) return [fast];
       const out = isBig(a.dtype)
         ? broadcastBigint(a, b, a.dtype, def.big)
         : isFloat(a.dtype)

@@ -1,6 +1,8 @@
 // One-input math ops (Sqrt, Exp, trig, rounding, sign, Erf ...) and Clip.
 import { Tensor } from '../../tensor.js';
 import { OpError, optionalTensor, tensorInput, type OpContext, type OpEntry, type Value } from '../types.js';
+import type { UnaryOpName } from '../../native.js';
+import { nativeUnary } from './native-dispatch.js';
 import { isBig, reportTs, requireSameType, requireTypes, roundNarrow, type BigArray, type NumArray, type TypeClass } from './common.js';
 
 /** Maps x into y (same length); each op writes its own loop so the math inlines. */
@@ -48,6 +50,8 @@ export function roundHalfEven(v: number): number {
 interface UnaryOp {
   op: string;
   since: number;
+  /** The native kernel for large float32 inputs in eager mode. */
+  native?: UnaryOpName;
   types: TypeClass[];
   kernel: UnaryKernel;
   big?: (x: bigint) => bigint;
@@ -70,6 +74,7 @@ const UNARY: UnaryOp[] = [
     op: 'Exp',
     since: 1,
     types: FLOAT,
+    native: 'Exp',
     kernel: (x, y) => {
       for (let i = 0; i < x.length; i++) y[i] = Math.exp(x[i]);
     },
@@ -262,6 +267,8 @@ function unary(def: UnaryOp): OpEntry {
     since: def.since,
     impl: (ctx, inputs) => {
       const x = tensorInput(inputs, 0, 'X');
+      const fast = def.native && x.dtype === 'float32' ? nativeUnary(ctx, def.native, x, 0, 0, def.flops ?? 1) : undefined;
+      if (fast) return [fast];
       const out = applyUnary(def.op, x, def.types, def.kernel, def.big);
       reportTs(ctx, family, x.dtype, x.size, def.flops ?? 1);
       return [out];
@@ -292,6 +299,11 @@ function clip(ctx: OpContext, inputs: (Value | undefined)[]): Value[] {
     requireSameType('Clip', [x, ...(minT ? [minT] : []), ...(maxT ? [maxT] : [])]);
     lo = scalarBound(minT, 'min');
     hi = scalarBound(maxT, 'max');
+  }
+  if (x.dtype === 'float32') {
+    // Bounds are float32 values already (the tensors' type, or attributes read as float32).
+    const fast = nativeUnary(ctx, 'Clip', x, lo === undefined ? -Infinity : Number(lo), hi === undefined ? Infinity : Number(hi), 2);
+    if (fast) return [fast];
   }
   const out = new Tensor(x.dtype, x.dims);
   if (isBig(x.dtype)) {

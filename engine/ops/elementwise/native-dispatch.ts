@@ -1,0 +1,70 @@
+// Routes large float32 elementwise ops to the native AVX2/NEON kernels in eager mode. Baseline
+// keeps the TypeScript reference loops; small tensors stay in TypeScript too, where a call into
+// the addon (argument checks, result object) costs more than the loop itself.
+import { Tensor } from '../../tensor.js';
+import type { BinaryOpName, NativeBackend, UnaryOpName } from '../../native.js';
+import type { OpContext } from '../types.js';
+import { broadcastRows } from './common.js';
+
+/** Elements below which the TypeScript loop is as fast as the native call. */
+export const NATIVE_MIN_ELEMENTS = 4096;
+
+/**
+ * The native backend when this call should use it, else undefined. Test harnesses may hand ops a
+ * stub backend (or one that throws on access); those simply keep the TypeScript path.
+ */
+function eltwiseBackend(ctx: OpContext, size: number): NativeBackend | undefined {
+  if (ctx.mode !== 'eager' || size < NATIVE_MIN_ELEMENTS) return undefined;
+  try {
+    const native = ctx.native;
+    return native.available && typeof native.binary === 'function' ? native : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function threadsOf(ctx: OpContext): number {
+  return Math.max(1, ctx.threads);
+}
+
+/** a op b with numpy broadcasting, or undefined when this call stays in TypeScript. */
+export function nativeBinary(
+  ctx: OpContext,
+  op: BinaryOpName,
+  a: Tensor,
+  b: Tensor,
+  dims: readonly number[],
+  flopsPerElement = 1,
+): Tensor | undefined {
+  if (a.dtype !== 'float32' || b.dtype !== 'float32') return undefined;
+  const size = dims.reduce((p, d) => p * d, 1);
+  const native = eltwiseBackend(ctx, size);
+  if (!native) return undefined;
+  const plan = broadcastRows([a.dims, b.dims], dims);
+  const out = new Tensor('float32', dims);
+  const [startsA, startsB] = plan.starts;
+  const [stepA, stepB] = plan.steps;
+  const run = native.binary(
+    op,
+    a.data as Float32Array,
+    b.data as Float32Array,
+    out.data as Float32Array,
+    { n: plan.n, startsA, stepA, startsB, stepB },
+    {
+      threads: threadsOf(ctx),
+    },
+  );
+  ctx.report({ kernel: run.kernel, isa: run.isa, flops: size * flopsPerElement, nativeNs: run.ns });
+  return out;
+}
+
+/** op(x) elementwise, or undefined when this call stays in TypeScript. */
+export function nativeUnary(ctx: OpContext, op: UnaryOpName, x: Tensor, alpha = 0, beta = 0, flopsPerElement = 1): Tensor | undefined {
+  if (x.dtype !== 'float32') return undefined;
+  const native = eltwiseBackend(ctx, x.size);
+  if (!native) return undefined;
+  const out = new Tensor('float32', x.dims);
+  const run = native.unary(op, x.data as Float32Array, out.data as Float32Array, alpha, beta, { threads: threadsOf(ctx) });
+  ctx.report({ kernel: run.kernel, isa: run.isa, flops: x.size * flopsPerElement, nativeNs: run.ns });
+  return out;
+}
