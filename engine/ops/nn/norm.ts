@@ -2,7 +2,8 @@
 // MeanVarianceNormalization and LpNormalization. Statistics are taken in doubles with two passes
 // (mean, then squared deviations), which keeps long rows (C = 4096) accurate.
 import { FLOAT_TYPES, Tensor } from '../../tensor.js';
-import { OpError, optionalTensor, tensorInput, type OpEntry, type OpImpl } from '../types.js';
+import { OpError, optionalTensor, tensorInput, type KernelReport, type OpContext, type OpEntry, type OpImpl } from '../types.js';
+import { nativeBinary } from '../elementwise/native-dispatch.js';
 import { broadcastOffsets, normalizeAxis, product } from '../util.js';
 import { axisLayout, normalizeAxes, roundNarrow, type NumArray } from '../reduce/common.js';
 import { reduceToDoubles } from '../reduce/reductions.js';
@@ -102,6 +103,19 @@ const batchNormalization: OpImpl = (ctx, inputs) => {
     for (let c = 0; c < channels; c++) {
       a[c] = scale[c] / Math.sqrt(variance[c] + eps);
       b[c] = bias[c] - mean[c] * a[c];
+    }
+  }
+  if (!training && !perActivation && x.dtype === 'float32') {
+    // Eager float32: the per-channel scale and shift run as two passes of the native broadcast kernels.
+    const perChannel = x.dims.map((d, i) => (i === 1 ? d : 1));
+    const passes: KernelReport[] = [];
+    const sub: OpContext = { ...ctx, report: (r) => passes.push(r) };
+    const scaled = nativeBinary(sub, 'Mul', x, new Tensor('float32', perChannel, Float32Array.from(a)), x.dims);
+    const shifted = scaled && nativeBinary(sub, 'Add', scaled, new Tensor('float32', perChannel, Float32Array.from(b)), x.dims);
+    if (shifted) {
+      const nativeNs = passes.reduce((t, r) => t + (r.nativeNs ?? 0), 0);
+      ctx.report({ kernel: passes[0].kernel, isa: passes[0].isa, flops: 2 * x.size, nativeNs });
+      return [shifted];
     }
   }
   affinePerChannel(src, y.data as FloatArray, N, channels, step, a, b);
