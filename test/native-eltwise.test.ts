@@ -1,27 +1,16 @@
 // Native float32 elementwise kernels (binary_f32 / unary_f32 families): every supported variant
 // against the scalar reference, and the eager op paths against the TypeScript baseline.
 import { describe, it, expect } from 'vitest';
-import type { AttrValue, Node } from '../engine/graph.js';
+import type { AttrValue } from '../engine/graph.js';
 import { loadNative, type UnaryOpName } from '../engine/native.js';
-import { findOp } from '../engine/registry.js';
 import { Tensor } from '../engine/tensor.js';
-import { Attrs, type KernelReport, type OpContext, type Value } from '../engine/ops/types.js';
+import type { KernelReport, Value } from '../engine/ops/types.js';
 import { NATIVE_MIN_ELEMENTS } from '../engine/ops/elementwise/native-dispatch.js';
+import { opRunner } from './support/op-context.js';
+import { random } from './support/random.js';
 
 const native = loadNative();
 const variants = native.variants();
-
-function random(n: number, seed: number, scale = 1): Float32Array {
-  const out = new Float32Array(n);
-  let s = seed >>> 0 || 1;
-  for (let i = 0; i < n; i++) {
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    out[i] = (((s >>> 0) / 2 ** 32) * 2 - 1) * scale;
-  }
-  return out;
-}
 
 /** Largest |got - want| / (atol + |want|); equal infinities and NaN in both count as equal. */
 function worstErr(got: Float32Array, want: Float32Array, atol = 1e-6): number {
@@ -35,6 +24,8 @@ function worstErr(got: Float32Array, want: Float32Array, atol = 1e-6): number {
   return worst;
 }
 
+const { runOpReport } = opRunner({ threads: 2, native });
+
 function runOp(
   op: string,
   mode: 'baseline' | 'eager',
@@ -42,26 +33,8 @@ function runOp(
   attrs: Record<string, AttrValue> = {},
   opset = 17,
 ): { out: Tensor; report?: KernelReport } {
-  const entry = findOp(op, '', opset);
-  if (!entry) throw new Error(`${op} not registered`);
-  const node: Node = { name: op, opType: op, domain: '', inputs: inputs.map((_, i) => `in${i}`), outputs: ['out'], attrs };
-  let report: KernelReport | undefined;
-  const ctx: OpContext = {
-    node,
-    opset,
-    mode,
-    threads: 2,
-    attrs: new Attrs(node),
-    native,
-    runSubgraph: () => {
-      throw new Error('no subgraphs');
-    },
-    report: (r) => {
-      report = r;
-    },
-  };
-  const out = entry.impl(ctx, inputs)[0] as Tensor;
-  return { out, report };
+  const { outputs, report } = runOpReport(op, inputs, { mode, attrs, opset });
+  return { out: outputs[0] as Tensor, report };
 }
 
 const f32 = (dims: number[], seed: number, scale = 1) =>

@@ -4,20 +4,9 @@ import { execFileSync } from 'node:child_process';
 import { describe, it, expect } from 'vitest';
 import { loadNative, type Conv2dParams, type GemmParams } from '../engine/native.js';
 import { ROOT } from './support/paths.js';
+import { random } from './support/random.js';
 
 const native = loadNative();
-
-function random(n: number, seed: number): Float32Array {
-  const out = new Float32Array(n);
-  let s = seed >>> 0 || 1;
-  for (let i = 0; i < n; i++) {
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    out[i] = ((s >>> 0) / 2 ** 32) * 2 - 1;
-  }
-  return out;
-}
 
 function maxRelErr(got: Float32Array, want: Float32Array): number {
   let worst = 0;

@@ -1,5 +1,5 @@
 // Helpers shared by op implementations.
-import { Tensor, stridesOf, type DType } from '../tensor.js';
+import { Tensor, stridesOf, roundToFloat16, roundToBfloat16, type DType } from '../tensor.js';
 import { OpError } from './types.js';
 
 /** Normalizes a possibly negative axis against `rank`, with a clear error when out of range. */
@@ -73,4 +73,13 @@ export function gatherElements(src: Tensor, dims: readonly number[], index: (i: 
   const s = src.data as unknown as { [i: number]: unknown };
   for (let i = 0; i < o.length; i++) o[i] = s[index(i)];
   return out;
+}
+
+/** float16/bfloat16 are held decoded; results computed wider (float32 or float64) must be rounded back to the narrow type. */
+export function roundNarrow(t: Tensor): Tensor {
+  if (t.dtype !== 'float16' && t.dtype !== 'bfloat16') return t;
+  const d = t.data as Float32Array;
+  const round = t.dtype === 'float16' ? roundToFloat16 : roundToBfloat16;
+  for (let i = 0; i < d.length; i++) d[i] = round(d[i]);
+  return t;
 }

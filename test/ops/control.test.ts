@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Tensor } from '../../engine/tensor.js';
 import type { TensorSequence, Value } from '../../engine/ops/types.js';
-import { f32, fakeGraph, i64, int, ints, nums, run1, runOp, t } from './op-harness.js';
+import { f32, fakeGraph, i64, int, ints, nums, run1, runOp, t } from '../support/op-context.js';
 
 const seq = (v: Value | undefined): TensorSequence => {
   if (!v || !('kind' in v)) throw new Error('expected a sequence');

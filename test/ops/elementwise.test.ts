@@ -6,7 +6,11 @@ import { broadcastRows } from '../../engine/ops/elementwise/common.js';
 import { erf, roundHalfEven } from '../../engine/ops/elementwise/unary.js';
 import { castTensor } from '../../engine/ops/elementwise/cast.js';
 import { SHARED } from '../support/paths.js';
-import { big, conformance, float, int, run1, runOp, str, string, t, values } from './elementwise-helpers.js';
+import { loadNative } from '../../engine/native.js';
+import { scopedConformance } from '../support/conformance.js';
+import { big, float, int, opRunner, str, strTensor, t, values } from '../support/op-context.js';
+
+const { runOp, run1 } = opRunner({ opset: 17, native: loadNative() });
 
 function random(dims: number[], seed: number): Tensor {
   let s = seed;
@@ -130,9 +134,9 @@ describe('arithmetic', () => {
     const a = t('int32', [4], [-7, 7, -7, 7]);
     const b = t('int32', [4], [3, -3, -3, 3]);
     expect(values(run1('Mod', [a, b]))).toEqual([2, -2, -1, 1]);
-    expect(values(run1('Mod', [a, b], { fmod: int(1) }))).toEqual([-1, 1, -1, 1]);
+    expect(values(run1('Mod', [a, b], { attrs: { fmod: int(1) } }))).toEqual([-1, 1, -1, 1]);
     expect(values(run1('Mod', [big('int64', [2], [-7n, 5n]), big('int64', [2], [3n, 0n])]))).toEqual([2n, 0n]);
-    expect(values(run1('Mod', [t('float32', [2], [-7.5, 7.5]), t('float32', [2], [2, 2])], { fmod: int(1) }))).toEqual([-1.5, 1.5]);
+    expect(values(run1('Mod', [t('float32', [2], [-7.5, 7.5]), t('float32', [2], [2, 2])], { attrs: { fmod: int(1) } }))).toEqual([-1.5, 1.5]);
     expect(() => runOp('Mod', [t('float32', [1], [1]), t('float32', [1], [2])])).toThrow(/needs fmod=1/);
   });
 
@@ -161,9 +165,9 @@ describe('arithmetic', () => {
       Array.from({ length: 12 }, (_, i) => i),
     );
     const b = t('float32', [3], [100, 200, 300]);
-    const out = run1('Add', [a, b], { broadcast: int(1), axis: int(1) }, 6);
+    const out = run1('Add', [a, b], { attrs: { broadcast: int(1), axis: int(1) }, opset: 6 });
     expect(values(out).slice(0, 6)).toEqual([100, 101, 202, 203, 304, 305]);
-    expect(() => runOp('Add', [a, b], {}, 6)).toThrow(/broadcast is not set/);
+    expect(() => runOp('Add', [a, b], { opset: 6 })).toThrow(/broadcast is not set/);
   });
 
   it('rejects mixed element types and types the op does not define', () => {
@@ -200,22 +204,22 @@ describe('unary math', () => {
 
   it('clips with attributes before opset 11 and inputs after, min > max giving max', () => {
     const x = t('float32', [4], [-Infinity, -2, 0.5, 9]);
-    expect(values(run1('Clip', [x], { min: float(-1), max: float(1) }, 6))).toEqual([-1, -1, 0.5, 1]);
-    expect(values(run1('Clip', [x], {}, 6))[0]).toBeCloseTo(-3.4028234663852886e38);
-    expect(values(run1('Clip', [x, t('float32', [], [0]), undefined], {}, 13))).toEqual([0, 0, 0.5, 9]);
-    expect(values(run1('Clip', [x, t('float32', [], [2]), t('float32', [], [1])], {}, 13))).toEqual([1, 1, 1, 1]);
-    expect(values(run1('Clip', [big('int64', [3], [-5n, 3n, 99n]), big('int64', [], [0n]), big('int64', [], [10n])], {}, 13))).toEqual([
+    expect(values(run1('Clip', [x], { attrs: { min: float(-1), max: float(1) }, opset: 6 }))).toEqual([-1, -1, 0.5, 1]);
+    expect(values(run1('Clip', [x], { opset: 6 }))[0]).toBeCloseTo(-3.4028234663852886e38);
+    expect(values(run1('Clip', [x, t('float32', [], [0]), undefined], { opset: 13 }))).toEqual([0, 0, 0.5, 9]);
+    expect(values(run1('Clip', [x, t('float32', [], [2]), t('float32', [], [1])], { opset: 13 }))).toEqual([1, 1, 1, 1]);
+    expect(values(run1('Clip', [big('int64', [3], [-5n, 3n, 99n]), big('int64', [], [0n]), big('int64', [], [10n])], { opset: 13 }))).toEqual([
       0n,
       3n,
       10n,
     ]);
-    expect(() => runOp('Clip', [x, t('float32', [2], [0, 1])], {}, 13)).toThrow(/min must be a scalar/);
+    expect(() => runOp('Clip', [x, t('float32', [2], [0, 1])], { opset: 13 })).toThrow(/min must be a scalar/);
   });
 });
 
 describe('logic and comparison', () => {
   it('compares numbers, int64 and strings into bool', () => {
-    const eq = run1('Equal', [str([3], ['a', 'b', 'c']), str([1], ['b'])], {}, 19);
+    const eq = run1('Equal', [strTensor([3], ['a', 'b', 'c']), strTensor([1], ['b'])], { opset: 19 });
     expect(eq.dtype).toBe('bool');
     expect(values(eq)).toEqual([0, 1, 0]);
     expect(values(run1('Less', [big('int64', [2], [2n ** 62n, 1n]), big('int64', [1], [2n ** 62n + 1n])]))).toEqual([1, 1]);
@@ -224,27 +228,27 @@ describe('logic and comparison', () => {
 
   it('selects with Where over three broadcast operands, for any element type', () => {
     const c = t('bool', [2, 1], [1, 0]);
-    const out = run1('Where', [c, str([3], ['a', 'b', 'c']), str([], ['z'])]);
+    const out = run1('Where', [c, strTensor([3], ['a', 'b', 'c']), strTensor([], ['z'])]);
     expect(out.dims).toEqual([2, 3]);
     expect(values(out)).toEqual(['a', 'b', 'c', 'z', 'z', 'z']);
     expect(values(run1('Where', [t('bool', [2], [1, 0]), t('float32', [2], [1, 2]), t('float32', [2], [3, 4])]))).toEqual([1, 4]);
   });
 
   it('shifts past the element width to zero instead of wrapping the count', () => {
-    expect(values(run1('BitShift', [t('uint8', [2], [1, 255]), t('uint8', [2], [9, 1])], { direction: string('LEFT') }))).toEqual([0, 254]);
+    expect(values(run1('BitShift', [t('uint8', [2], [1, 255]), t('uint8', [2], [9, 1])], { attrs: { direction: str('LEFT') } }))).toEqual([0, 254]);
     expect(
-      values(run1('BitShift', [t('uint32', [2], [2 ** 32 - 1, 8]), t('uint32', [2], [32, 2])], { direction: string('RIGHT') })),
+      values(run1('BitShift', [t('uint32', [2], [2 ** 32 - 1, 8]), t('uint32', [2], [32, 2])], { attrs: { direction: str('RIGHT') } })),
     ).toEqual([0, 2]);
-    expect(values(run1('BitShift', [big('uint64', [1], [1n]), big('uint64', [1], [63n])], { direction: string('LEFT') }))).toEqual([
+    expect(values(run1('BitShift', [big('uint64', [1], [1n]), big('uint64', [1], [63n])], { attrs: { direction: str('LEFT') } }))).toEqual([
       2n ** 63n,
     ]);
-    expect(() => runOp('BitShift', [t('uint8', [1], [1]), t('uint8', [1], [1])], { direction: string('UP') })).toThrow(/LEFT or RIGHT/);
+    expect(() => runOp('BitShift', [t('uint8', [1], [1]), t('uint8', [1], [1])], { attrs: { direction: str('UP') } })).toThrow(/LEFT or RIGHT/);
   });
 
   it('does bitwise and boolean logic per type', () => {
-    expect(values(run1('BitwiseNot', [t('uint8', [2], [0, 5])], {}, 18))).toEqual([255, 250]);
-    expect(values(run1('BitwiseNot', [big('uint64', [1], [0n])], {}, 18))).toEqual([2n ** 64n - 1n]);
-    expect(values(run1('BitwiseAnd', [t('uint32', [1], [2 ** 32 - 1]), t('uint32', [1], [2 ** 31])], {}, 18))).toEqual([2 ** 31]);
+    expect(values(run1('BitwiseNot', [t('uint8', [2], [0, 5])], { opset: 18 }))).toEqual([255, 250]);
+    expect(values(run1('BitwiseNot', [big('uint64', [1], [0n])], { opset: 18 }))).toEqual([2n ** 64n - 1n]);
+    expect(values(run1('BitwiseAnd', [t('uint32', [1], [2 ** 32 - 1]), t('uint32', [1], [2 ** 31])], { opset: 18 }))).toEqual([2 ** 31]);
     expect(values(run1('Xor', [t('bool', [4], [0, 0, 1, 1]), t('bool', [4], [0, 1, 0, 1])]))).toEqual([0, 1, 1, 0]);
     expect(values(run1('Not', [t('bool', [2], [0, 1])]))).toEqual([1, 0]);
     expect(() => runOp('And', [t('int32', [1], [1]), t('int32', [1], [1])])).toThrow(/And does not support/);
@@ -253,7 +257,7 @@ describe('logic and comparison', () => {
   it('detects NaN and the requested infinities', () => {
     const x = t('float32', [4], [NaN, Infinity, -Infinity, 1]);
     expect(values(run1('IsNaN', [x]))).toEqual([1, 0, 0, 0]);
-    expect(values(run1('IsInf', [x], { detect_negative: int(0) }))).toEqual([0, 1, 0, 0]);
+    expect(values(run1('IsInf', [x], { attrs: { detect_negative: int(0) } }))).toEqual([0, 1, 0, 0]);
   });
 });
 
@@ -277,24 +281,24 @@ describe('Cast', () => {
   });
 
   it('converts strings to numbers and numbers to shortest strings', () => {
-    expect(values(castTensor(str([5], ['3.5', '-INF', 'inf', 'NaN', ' 7 ']), 'float32'))).toEqual([3.5, -Infinity, Infinity, NaN, 7]);
-    expect(values(castTensor(str([2], ['9007199254740993', '-2']), 'int64'))).toEqual([9007199254740993n, -2n]);
+    expect(values(castTensor(strTensor([5], ['3.5', '-INF', 'inf', 'NaN', ' 7 ']), 'float32'))).toEqual([3.5, -Infinity, Infinity, NaN, 7]);
+    expect(values(castTensor(strTensor([2], ['9007199254740993', '-2']), 'int64'))).toEqual([9007199254740993n, -2n]);
     expect(values(castTensor(t('float32', [4], [0.1, -Infinity, NaN, 3]), 'string'))).toEqual(['0.1', '-INF', 'NaN', '3']);
     expect(values(castTensor(big('int64', [1], [-(2n ** 62n)]), 'string'))).toEqual([String(-(2n ** 62n))]);
   });
 
   it('reads the target from the attribute (a type name before opset 6) or from CastLike', () => {
-    expect(run1('Cast', [t('float32', [1], [2.5])], { to: int(7) }).dtype).toBe('int64');
-    expect(run1('Cast', [t('float32', [1], [2.5])], { to: string('INT32') }, 1).dtype).toBe('int32');
+    expect(run1('Cast', [t('float32', [1], [2.5])], { attrs: { to: int(7) } }).dtype).toBe('int64');
+    expect(run1('Cast', [t('float32', [1], [2.5])], { attrs: { to: str('INT32') }, opset: 1 }).dtype).toBe('int32');
     expect(run1('CastLike', [t('int32', [1], [1]), t('float64', [0], [])]).dtype).toBe('float64');
-    expect(() => runOp('Cast', [t('float32', [1], [1])], { to: int(17) }, 21)).toThrow(/float8e4m3fn is not supported/);
+    expect(() => runOp('Cast', [t('float32', [1], [1])], { attrs: { to: int(17) }, opset: 21 })).toThrow(/float8e4m3fn is not supported/);
   });
 
   it('reinterprets bits with BitCast (opset 26), float16 through its stored encoding', () => {
-    expect(values(run1('BitCast', [t('float32', [2], [1, -2])], { to: int(6) }, 26))).toEqual([0x3f800000, -0x40000000]);
-    expect(values(run1('BitCast', [t('float16', [1], [1])], { to: int(4) }, 26))).toEqual([0x3c00]);
-    expect(values(run1('BitCast', [t('uint16', [1], [0x3c00])], { to: int(10) }, 26))).toEqual([1]);
-    expect(() => runOp('BitCast', [t('float32', [1], [1])], { to: int(7) }, 26)).toThrow(/one width: float32 has 32 bits, int64 64/);
+    expect(values(run1('BitCast', [t('float32', [2], [1, -2])], { attrs: { to: int(6) }, opset: 26 }))).toEqual([0x3f800000, -0x40000000]);
+    expect(values(run1('BitCast', [t('float16', [1], [1])], { attrs: { to: int(4) }, opset: 26 }))).toEqual([0x3c00]);
+    expect(values(run1('BitCast', [t('uint16', [1], [0x3c00])], { attrs: { to: int(10) }, opset: 26 }))).toEqual([1]);
+    expect(() => runOp('BitCast', [t('float32', [1], [1])], { attrs: { to: int(7) }, opset: 26 })).toThrow(/one width: float32 has 32 bits, int64 64/);
   });
 
   it('passes any value through Identity, sequences included', () => {
@@ -313,7 +317,7 @@ describe('ONNX backend conformance (elementwise ops)', () => {
   ];
 
   it('passes at least 95% of the supported onnx-node cases', () => {
-    const { pass, fail, outOfScope } = conformance(path.join(SHARED, 'onnx-node'), OPS);
+    const { pass, fail, outOfScope } = scopedConformance(path.join(SHARED, 'onnx-node'), OPS);
     for (const f of fail) console.log(`FAIL ${f.name} [${f.op}]: ${f.reason}`);
     console.log(`elementwise: ${pass.length} pass, ${fail.length} fail, ${outOfScope.length} use element types the engine does not hold`);
     expect(pass.length).toBeGreaterThan(250);

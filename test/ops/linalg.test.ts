@@ -2,15 +2,17 @@
 // plain-JS oracles, baseline vs eager agreement, errors, and the ONNX conformance cases.
 import { describe, it, expect } from 'vitest';
 import path from 'node:path';
-import type { AttrValue, Node } from '../../engine/graph.js';
+import type { AttrValue } from '../../engine/graph.js';
 import { loadNative } from '../../engine/native.js';
-import { findOp } from '../../engine/registry.js';
-import { Tensor, type DType } from '../../engine/tensor.js';
-import { Attrs, type KernelReport, type Mode, type OpContext } from '../../engine/ops/types.js';
+import { Tensor } from '../../engine/tensor.js';
+import type { KernelReport, Mode } from '../../engine/ops/types.js';
 import { runFolder } from '../../engine/testdata/suite.js';
 import { SHARED } from '../support/paths.js';
+import { asTensor, float, int, ints, opRunner, str, t as T } from '../support/op-context.js';
 
 const LINALG_OPS = ['MatMul', 'Gemm', 'Conv', 'ConvTranspose', 'Einsum'];
+
+const { runOpReport } = opRunner({ opset: 17, threads: 2, native: loadNative() });
 
 function run(
   op: string,
@@ -18,33 +20,10 @@ function run(
   attrs: Record<string, AttrValue> = {},
   opts: { mode?: Mode; opset?: number } = {},
 ): { out: Tensor; report?: KernelReport } {
-  const opset = opts.opset ?? 17;
-  const entry = findOp(op, '', opset);
-  if (!entry) throw new Error(`${op} not registered for opset ${opset}`);
-  const node: Node = { name: op, opType: op, domain: '', inputs: inputs.map((_, i) => `i${i}`), outputs: ['y'], attrs };
-  let report: KernelReport | undefined;
-  const ctx: OpContext = {
-    node,
-    opset,
-    mode: opts.mode ?? 'eager',
-    threads: 2,
-    attrs: new Attrs(node),
-    native: loadNative(),
-    runSubgraph: () => [],
-    report: (r) => {
-      report = r;
-    },
-  };
-  const [out] = entry.impl(ctx, inputs);
-  if (!out || 'kind' in out) throw new Error('expected a tensor');
-  return { out, report };
+  const { outputs, report } = runOpReport(op, inputs, { ...opts, attrs });
+  return { out: asTensor(outputs[0]), report };
 }
 
-const T = (dtype: DType, dims: number[], values: ArrayLike<number>) => Tensor.fromNumbers(dtype, dims, values);
-const ints = (value: number[]): AttrValue => ({ type: 'ints', value });
-const int = (value: number): AttrValue => ({ type: 'int', value });
-const str = (value: string): AttrValue => ({ type: 'string', value });
-const float = (value: number): AttrValue => ({ type: 'float', value });
 const seq = (n: number, scale = 1) => Array.from({ length: n }, (_, i) => ((i * 7919) % 23) * scale - 11 * scale);
 const close = (t: Tensor, want: number[], tol = 1e-4) => {
   expect(t.size).toBe(want.length);

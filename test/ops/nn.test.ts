@@ -1,5 +1,8 @@
 import { describe, it, expect } from 'vitest';
-import { conformance, expectClose, f32, float, i64, int, ints, run1, runOp, str, tensor } from './reduce-nn-harness.js';
+import { nodeConformance } from '../support/conformance.js';
+import { expectClose, f32, float, i64, int, ints, opRunner, str, t } from '../support/op-context.js';
+
+const { runTensors: runOp, run1 } = opRunner({ opset: 21 });
 
 const ramp = (n: number, scale = 1) => Array.from({ length: n }, (_, i) => i * scale);
 
@@ -36,7 +39,7 @@ describe('MaxPool', () => {
   });
 
   it('pools int8 with dilation and SAME_UPPER padding', () => {
-    const x = tensor('int8', [1, 1, 5], [-5, 3, -1, 7, 2]);
+    const x = t('int8', [1, 1, 5], [-5, 3, -1, 7, 2]);
     const y = run1('MaxPool', [x], { opset: 12, attrs: { kernel_shape: ints([2]), dilations: ints([2]), auto_pad: str('SAME_UPPER') } });
     expect(y.dtype).toBe('int8');
     expect(y.toNumbers()).toEqual([3, -1, 7, 2, 7]);
@@ -201,7 +204,7 @@ describe('nn conformance (onnx-node)', () => {
     'RoiAlign',
   ];
   it('passes at least 95% of the supported cases', () => {
-    const { results, passRate, failures } = conformance(ops);
+    const { results, passRate, failures } = nodeConformance(ops);
     if (failures.length) console.log(`nn conformance failures:\n${failures.join('\n')}`);
     expect(results.length).toBeGreaterThan(120);
     expect(passRate, failures.join('\n')).toBeGreaterThanOrEqual(0.95);

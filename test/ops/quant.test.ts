@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Tensor } from '../../engine/tensor.js';
-import { expectClose, f32, int, nums, run1, runOp, t } from './op-harness.js';
+import { expectClose, f32, int, nums, run1, runOp, t } from '../support/op-context.js';
 
 describe('QuantizeLinear / DequantizeLinear', () => {
   it('rounds half to even and saturates to the zero point type', () => {

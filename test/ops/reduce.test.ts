@@ -1,5 +1,8 @@
 import { describe, it, expect } from 'vitest';
-import { conformance, expectClose, f32, i64, int, ints, run1, runOp, tensor } from './reduce-nn-harness.js';
+import { nodeConformance } from '../support/conformance.js';
+import { expectClose, f32, i64, int, ints, opRunner, t } from '../support/op-context.js';
+
+const { runTensors: runOp, run1 } = opRunner({ opset: 21 });
 
 const x232 = () => f32([2, 3, 2], [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]);
 
@@ -35,7 +38,7 @@ describe('Reduce*', () => {
   });
 
   it('gives identities for empty reductions', () => {
-    const empty = tensor('int32', [2, 0], []);
+    const empty = t('int32', [2, 0], []);
     expect(run1('ReduceMax', [empty, i64([1], [1])], { opset: 20 }).toNumbers()).toEqual([-(2 ** 31), -(2 ** 31)]);
     expect(run1('ReduceProd', [f32([2, 0], []), i64([1], [1])], { opset: 18 }).toNumbers()).toEqual([1, 1]);
     expect(run1('ReduceLogSum', [f32([1, 0], []), i64([1], [1])], { opset: 18 }).toNumbers()).toEqual([-Infinity]);
@@ -55,20 +58,20 @@ describe('Reduce*', () => {
 
   it('sums int64 exactly beyond 2^53', () => {
     const big = 2n ** 60n;
-    const x = tensor('int64', [3], [0, 0, 0]);
+    const x = t('int64', [3], [0, 0, 0]);
     (x.data as BigInt64Array).set([big, 1n, 1n]);
     const y = run1('ReduceSum', [x], { opset: 13 });
     expect((y.data as BigInt64Array)[0]).toBe(big + 2n);
   });
 
   it('rounds float16 results to float16', () => {
-    const x = tensor('float16', [3], [1, 2 ** -11, 2 ** -11]);
+    const x = t('float16', [3], [1, 2 ** -11, 2 ** -11]);
     const y = run1('ReduceSum', [x], { opset: 13 });
     expect(y.toNumbers()).toEqual([1 + 2 ** -10]);
   });
 
   it('supports bool max/min (opset 20) and rejects bool sums', () => {
-    const b = tensor('bool', [2, 2], [0, 1, 0, 0]);
+    const b = t('bool', [2, 2], [0, 1, 0, 0]);
     expect(run1('ReduceMax', [b, i64([1], [1])], { opset: 20 }).toNumbers()).toEqual([1, 0]);
     expect(() => run1('ReduceSum', [b], { opset: 13 })).toThrow(/does not support bool/);
   });
@@ -152,7 +155,7 @@ describe('CumSum / CumProd', () => {
 describe('reduction conformance (onnx-node)', () => {
   const ops = ['ReduceMean', 'ReduceSum', 'ReduceMax', 'ReduceMin', 'ReduceProd', 'ReduceL1', 'ReduceL2', 'ReduceLogSum', 'ReduceLogSumExp', 'ReduceSumSquare', 'ArgMax', 'ArgMin', 'CumSum', 'CumProd', 'TopK'];
   it('passes at least 95% of the supported cases', () => {
-    const { results, passRate, failures } = conformance(ops);
+    const { results, passRate, failures } = nodeConformance(ops);
     if (failures.length) console.log(`reduction conformance failures:\n${failures.join('\n')}`);
     expect(results.length).toBeGreaterThan(150);
     expect(passRate, failures.join('\n')).toBeGreaterThanOrEqual(0.95);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Tensor } from '../../engine/tensor.js';
-import { expectClose, f32, float, floats, int, nums, runOp, str, strs, t } from './op-harness.js';
+import { expectClose, f32, float, floats, int, nums, runOp, str, strs, t } from '../support/op-context.js';
 
 const sigmoid = (v: number) => 1 / (1 + Math.exp(-v));
 const seqValues = (n: number, scale: number, shift = 0) => Array.from({ length: n }, (_, i) => Math.sin(i * 1.3 + shift) * scale);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Tensor } from '../../engine/tensor.js';
-import { expectClose, f32, float, i64, int, nums, run1, runOp, t } from './op-harness.js';
+import { expectClose, f32, float, i64, int, nums, run1, runOp, t } from '../support/op-context.js';
 
 const vals = (n: number, shift: number) => Array.from({ length: n }, (_, i) => Math.sin(i * 0.7 + shift));
 

@@ -2,9 +2,9 @@
 // (default 1) and normalize over the whole flattened tail; from 13 on they normalize along
 // one axis (default -1).
 import { Tensor } from '../../tensor.js';
-import { normalizeAxis, product } from '../util.js';
+import { normalizeAxis, product, roundNarrow } from '../util.js';
 import { tensorInput, type OpContext, type OpEntry, type Value } from '../types.js';
-import { reportTs, requireTypes, roundNarrow, type FloatArray } from '../elementwise/common.js';
+import { reportTs, requireTypes, type FloatArray } from '../elementwise/common.js';
 
 /** The input viewed as [outer, len, inner], normalizing over `len`. */
 interface Layout {

@@ -1,6 +1,6 @@
 // Add, Sub, Mul, Div, Pow, Mod and the variadic Min, Max, Sum, Mean, with numpy broadcasting.
 import { Tensor } from '../../tensor.js';
-import { broadcastShapes } from '../util.js';
+import { broadcastShapes, roundNarrow } from '../util.js';
 import { OpError, tensorInput, type OpContext, type OpEntry, type Value } from '../types.js';
 import {
   broadcastBigint,
@@ -11,7 +11,6 @@ import {
   reportTs,
   requireSameType,
   requireTypes,
-  roundNarrow,
   type NumArray,
   type RowKernel,
 } from './common.js';

@@ -1,8 +1,8 @@
 // Shared machinery of the elementwise and activation ops: element-type checks, the broadcast
-// row plan that keeps inner loops tight, and re-rounding of float16/bfloat16 results.
-import { Tensor, FLOAT_TYPES, INT_TYPES, stridesOf, roundToFloat16, roundToBfloat16, type DType } from '../../tensor.js';
+// row plan that keeps inner loops tight, and the TypeScript kernel report.
+import { Tensor, FLOAT_TYPES, INT_TYPES, stridesOf, type DType } from '../../tensor.js';
 import { OpError, type OpContext } from '../types.js';
-import { broadcastShapes } from '../util.js';
+import { broadcastShapes, roundNarrow } from '../util.js';
 import type { FastKernels } from './fast.js';
 
 /** Element arrays that hold JS numbers (every dtype except int64/uint64/string). */
@@ -36,15 +36,6 @@ export function requireSameType(op: string, tensors: Tensor[]): void {
     if (t.dtype !== tensors[0].dtype)
       throw new OpError(`${op} needs inputs of one element type, got ${tensors.map((x) => x.dtype).join(' and ')}`);
   }
-}
-
-/** float16/bfloat16 are held decoded; results computed at float32 must be rounded back to the narrow type. */
-export function roundNarrow(t: Tensor): Tensor {
-  if (t.dtype !== 'float16' && t.dtype !== 'bfloat16') return t;
-  const d = t.data as Float32Array;
-  const round = t.dtype === 'float16' ? roundToFloat16 : roundToBfloat16;
-  for (let i = 0; i < d.length; i++) d[i] = round(d[i]);
-  return t;
 }
 
 /** Names the kernel in the profile: TypeScript loops, one per element type. */

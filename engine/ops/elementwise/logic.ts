@@ -51,15 +51,18 @@ const shiftRightRow: RowKernel = (a, ai, as, b, bi, bs, o, oi, n) => {
   for (let k = 0; k < n; k++, ai += as, bi += bs) o[oi + k] = b[bi] >= 32 ? 0 : a[ai] >>> b[bi];
 };
 
-interface Comparison {
+/** A broadcasting two-input op run by a row kernel (and, where given, a bigint loop for int64/uint64). */
+interface LogicOp {
   op: string;
   since: number;
   row: RowKernel;
   types: TypeClass[];
+  /** The int64/uint64 path; without it the row kernel runs on bigint arrays too (fine for comparisons). */
+  big?: (x: bigint, y: bigint) => bigint;
 }
 
 const ORDERED: TypeClass[] = ['float', 'int', 'uint'];
-const COMPARISONS: Comparison[] = [
+const COMPARISONS: LogicOp[] = [
   { op: 'Equal', since: 1, row: equalRow, types: ['float', 'int', 'uint', 'bool', 'string'] },
   { op: 'Less', since: 1, row: lessRow, types: ORDERED },
   { op: 'LessOrEqual', since: 12, row: lessEqualRow, types: ORDERED },
@@ -67,33 +70,7 @@ const COMPARISONS: Comparison[] = [
   { op: 'GreaterOrEqual', since: 12, row: greaterEqualRow, types: ORDERED },
 ];
 
-function comparison(def: Comparison): OpEntry {
-  const family = def.op.toLowerCase();
-  return {
-    op: def.op,
-    domain: '',
-    since: def.since,
-    impl: (ctx, inputs) => {
-      const a = tensorInput(inputs, 0, 'A');
-      const b = legacyBroadcast(ctx, a, tensorInput(inputs, 1, 'B'));
-      requireSameType(def.op, [a, b]);
-      requireTypes(def.op, a, def.types);
-      const out = broadcastBinary(a, b, 'bool', def.row);
-      reportTs(ctx, family, a.dtype, out.size);
-      return [out];
-    },
-  };
-}
-
-interface Bitwise {
-  op: string;
-  since: number;
-  row: RowKernel;
-  types: TypeClass[];
-  big?: (x: bigint, y: bigint) => bigint;
-}
-
-const BITWISE: Bitwise[] = [
+const BITWISE: LogicOp[] = [
   { op: 'And', since: 1, row: andRow, types: ['bool'] },
   { op: 'Or', since: 1, row: orRow, types: ['bool'] },
   { op: 'Xor', since: 1, row: xorRow, types: ['bool'] },
@@ -102,7 +79,8 @@ const BITWISE: Bitwise[] = [
   { op: 'BitwiseXor', since: 18, row: xorRow, types: ['int', 'uint'], big: (x, y) => x ^ y },
 ];
 
-function bitwise(def: Bitwise): OpEntry {
+/** Comparisons yield bool; bitwise ops keep the input type. */
+function logicOp(def: LogicOp, result: 'bool' | 'input'): OpEntry {
   const family = def.op.toLowerCase();
   return {
     op: def.op,
@@ -113,7 +91,8 @@ function bitwise(def: Bitwise): OpEntry {
       const b = legacyBroadcast(ctx, a, tensorInput(inputs, 1, 'B'));
       requireSameType(def.op, [a, b]);
       requireTypes(def.op, a, def.types);
-      const out = isBig(a.dtype) ? broadcastBigint(a, b, a.dtype, def.big!) : broadcastBinary(a, b, a.dtype, def.row);
+      const outType = result === 'bool' ? 'bool' : a.dtype;
+      const out = def.big && isBig(a.dtype) ? broadcastBigint(a, b, outType, def.big) : broadcastBinary(a, b, outType, def.row);
       reportTs(ctx, family, a.dtype, out.size);
       return [out];
     },
@@ -219,8 +198,8 @@ function where(ctx: OpContext, inputs: (Value | undefined)[]): Value[] {
 }
 
 export const ops: OpEntry[] = [
-  ...COMPARISONS.map(comparison),
-  ...BITWISE.map(bitwise),
+  ...COMPARISONS.map((def) => logicOp(def, 'bool')),
+  ...BITWISE.map((def) => logicOp(def, 'input')),
   { op: 'Not', domain: '', since: 1, impl: not },
   { op: 'BitShift', domain: '', since: 11, impl: bitShift },
   { op: 'BitwiseNot', domain: '', since: 18, impl: bitwiseNot },

@@ -3,7 +3,8 @@ import { Tensor } from '../../tensor.js';
 import { OpError, optionalTensor, tensorInput, type OpContext, type OpEntry, type Value } from '../types.js';
 import type { UnaryOpName } from '../../native.js';
 import { nativeUnary } from './native-dispatch.js';
-import { isBig, reportTs, requireSameType, requireTypes, roundNarrow, type BigArray, type NumArray, type TypeClass } from './common.js';
+import { isBig, reportTs, requireSameType, requireTypes, type BigArray, type NumArray, type TypeClass } from './common.js';
+import { roundNarrow } from '../util.js';
 
 /** Maps x into y (same length); each op writes its own loop so the math inlines. */
 export type UnaryKernel = (x: NumArray, y: NumArray) => void;

@@ -4,8 +4,8 @@
 import { FLOAT_TYPES, Tensor } from '../../tensor.js';
 import { OpError, optionalTensor, tensorInput, type KernelReport, type OpContext, type OpEntry, type OpImpl } from '../types.js';
 import { nativeBinary } from '../elementwise/native-dispatch.js';
-import { broadcastOffsets, normalizeAxis, product } from '../util.js';
-import { axisLayout, normalizeAxes, roundNarrow, type NumArray } from '../reduce/common.js';
+import { broadcastOffsets, normalizeAxis, product, roundNarrow } from '../util.js';
+import { axisLayout, normalizeAxes, type NumArray } from '../reduce/common.js';
 import { reduceToDoubles } from '../reduce/reductions.js';
 
 type FloatArray = Float32Array | Float64Array;

@@ -3,8 +3,8 @@
 // three with unit extent, so the inner loop is the same plain walk over precomputed tap ranges.
 import { Tensor } from '../../tensor.js';
 import { OpError, tensorInput, type OpContext, type OpEntry, type OpImpl } from '../types.js';
-import { product } from '../util.js';
-import { numericData, roundNarrow, type NumArray } from '../reduce/common.js';
+import { product, roundNarrow } from '../util.js';
+import { numericData, type NumArray } from '../reduce/common.js';
 
 export interface PoolGeometry {
   inSpatial: number[];

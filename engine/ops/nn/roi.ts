@@ -1,8 +1,8 @@
 // MaxUnpool (scatter pooled maxima back by index) and RoiAlign (bilinear region pooling).
 import { FLOAT_TYPES, Tensor } from '../../tensor.js';
 import { OpError, optionalTensor, tensorInput, type OpEntry, type OpImpl } from '../types.js';
-import { product } from '../util.js';
-import { numericData, roundNarrow, type NumArray } from '../reduce/common.js';
+import { product, roundNarrow } from '../util.js';
+import { numericData, type NumArray } from '../reduce/common.js';
 
 type FloatArray = Float32Array | Float64Array;
 

@@ -1,6 +1,6 @@
 // Shared machinery of the reduction-style ops: axis sets, the [outer, reduced, inner] layout
 // that lets kernels walk memory with fixed strides, and element-type helpers.
-import { Tensor, stridesOf, roundToFloat16, roundToBfloat16, type DType, type TensorData } from '../../tensor.js';
+import { Tensor, stridesOf, type DType, type TensorData } from '../../tensor.js';
 import { OpError } from '../types.js';
 import { normalizeAxis, product } from '../util.js';
 
@@ -15,15 +15,6 @@ export function isBigData(d: TensorData): d is BigArray {
 export function numericData(op: string, t: Tensor): NumArray | BigArray {
   if (Array.isArray(t.data)) throw new OpError(`${op} does not support string tensors`);
   return t.data;
-}
-
-/** float16/bfloat16 are held decoded; results computed wider must be rounded back to the narrow type. */
-export function roundNarrow(t: Tensor): Tensor {
-  if (t.dtype !== 'float16' && t.dtype !== 'bfloat16') return t;
-  const d = t.data as Float32Array;
-  const round = t.dtype === 'float16' ? roundToFloat16 : roundToBfloat16;
-  for (let i = 0; i < d.length; i++) d[i] = round(d[i]);
-  return t;
 }
 
 /** Smallest and largest value of a numeric element type (what an empty max/min yields). */

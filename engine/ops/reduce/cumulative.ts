@@ -1,8 +1,8 @@
 // CumSum and CumProd along one axis, with the exclusive and reverse variants.
 import { Tensor } from '../../tensor.js';
 import { OpError, tensorInput, type OpEntry, type OpImpl } from '../types.js';
-import { normalizeAxis } from '../util.js';
-import { axisLayout, isBigData, numericData, roundNarrow, scalarInt, type BigArray, type NumArray } from './common.js';
+import { normalizeAxis, roundNarrow } from '../util.js';
+import { axisLayout, isBigData, numericData, scalarInt, type BigArray, type NumArray } from './common.js';
 
 function cumulativeOp(op: string, isProduct: boolean): OpImpl {
   return (ctx, inputs) => {

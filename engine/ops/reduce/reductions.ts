@@ -9,13 +9,13 @@ import {
   normalizeAxes,
   numericData,
   reducedDims,
-  roundNarrow,
   typeRange,
   typeRangeBig,
   type BigArray,
   type Layout,
   type NumArray,
 } from './common.js';
+import { roundNarrow } from '../util.js';
 
 type Kind = 'sum' | 'mean' | 'sumsq' | 'l1' | 'l2' | 'logsum' | 'logsumexp' | 'prod' | 'max' | 'min';
 

@@ -1,9 +1,9 @@
 // Index-driven ops: Gather, GatherElements, GatherND, ScatterND, ScatterElements (and the old
 // Scatter), Compress, NonZero, OneHot.
-import { Tensor, roundToFloat16, roundToBfloat16 } from '../../tensor.js';
+import { Tensor, roundToFloat16, roundToBfloat16, stridesOf } from '../../tensor.js';
 import { OpError, tensorInput, type OpContext, type OpEntry, type Value } from '../types.js';
 import { normalizeAxis, product } from '../util.js';
-import { elementOf, fillWith, laneView, moveElements, stridesFor } from './move.js';
+import { elementOf, fillWith, laneView, moveElements } from './move.js';
 
 type Elements = { [i: number]: number | bigint | string };
 
@@ -53,7 +53,7 @@ function gatherElements(ctx: OpContext, inputs: (Value | undefined)[]): Value[] 
   if (indices.rank !== x.rank) throw new OpError(`indices rank ${indices.rank} differs from data rank ${x.rank}`);
   const idx = indexValues(indices, x.dims[axis]);
   const out = new Tensor(x.dtype, indices.dims);
-  const xs = stridesFor(x.dims);
+  const xs = stridesOf(x.dims);
   const { view: sv, lanes } = laneView(x.data);
   const dv = laneView(out.data).view;
   const pos = new Array<number>(x.rank).fill(0);
@@ -81,7 +81,7 @@ function ndOffsets(x: Tensor, indices: Tensor, batchDims: number): { offsets: In
   for (let b = 0; b < batchDims; b++) {
     if (indices.dims[b] !== x.dims[b]) throw new OpError(`batch dimension ${b} differs: ${indices.dims[b]} vs ${x.dims[b]}`);
   }
-  const xs = stridesFor(x.dims);
+  const xs = stridesOf(x.dims);
   const sliceSize = product(x.dims, batchDims + k);
   const tuples = indices.size / Math.max(k, 1);
   const count = k === 0 ? product(indices.dims, 0, indices.rank - 1) : tuples;
@@ -197,7 +197,7 @@ function scatterElements(ctx: OpContext, inputs: (Value | undefined)[]): Value[]
   const combine = makeCombiner(ctx.node.opType === 'Scatter' ? 'none' : reductionOf(ctx), x.dtype);
   const od = out.data as unknown as Elements;
   const ud = updates.data as unknown as Elements;
-  const xs = stridesFor(x.dims);
+  const xs = stridesOf(x.dims);
   const pos = new Array<number>(x.rank).fill(0);
   for (let i = 0; i < idx.length; i++) {
     let off = 0;
@@ -248,7 +248,7 @@ function nonZero(_ctx: OpContext, inputs: (Value | undefined)[]): Value[] {
   }
   // A scalar counts as shape [1], as numpy's nonzero treats it.
   const dims = x.rank === 0 ? [1] : x.dims;
-  const s = stridesFor(dims);
+  const s = stridesOf(dims);
   const out = new Tensor('int64', [dims.length, hits.length]);
   const o = out.data as BigInt64Array;
   hits.forEach((flat, j) => {

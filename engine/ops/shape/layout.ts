@@ -1,9 +1,9 @@
 // Layout ops: Transpose, Depth/SpaceToDepth, Concat, Split, Slice, Expand, Tile. Each maps its
 // output onto per-axis source strides and lets moveElements do the copying.
-import { Tensor } from '../../tensor.js';
+import { Tensor, stridesOf } from '../../tensor.js';
 import { OpError, tensorInput, optionalTensor, type OpContext, type OpEntry, type Value } from '../types.js';
 import { broadcastShapes, normalizeAxis } from '../util.js';
-import { gatherView, intValues, moveElements, stridesFor, transposeTensor } from './move.js';
+import { gatherView, intValues, moveElements, transposeTensor } from './move.js';
 
 function shapeText(dims: readonly number[]): string {
   return `[${dims.join(',')}]`;
@@ -70,10 +70,10 @@ function concat(ctx: OpContext, inputs: (Value | undefined)[]): Value[] {
   const dims = first.dims.slice();
   dims[axis] = total;
   const out = new Tensor(first.dtype, dims);
-  const outStrides = stridesFor(dims);
+  const outStrides = stridesOf(dims);
   let offset = 0;
   for (const t of xs) {
-    const s = stridesFor(t.dims);
+    const s = stridesOf(t.dims);
     moveElements(
       t.data,
       0,
@@ -90,7 +90,7 @@ function concat(ctx: OpContext, inputs: (Value | undefined)[]): Value[] {
 function slab(x: Tensor, axis: number, from: number, len: number): Tensor {
   const dims = x.dims.slice();
   dims[axis] = len;
-  const s = stridesFor(x.dims);
+  const s = stridesOf(x.dims);
   return gatherView(x, dims, s.map((src) => ({ src })), from * s[axis]);
 }
 
@@ -167,7 +167,7 @@ function slice(ctx: OpContext, inputs: (Value | undefined)[]): Value[] {
   if (ends.length !== starts.length || axes.length !== starts.length || steps.length !== starts.length) {
     throw new OpError(`starts, ends, axes and steps must have equal lengths, got ${starts.length}, ${ends.length}, ${axes.length}, ${steps.length}`);
   }
-  const strides = stridesFor(x.dims);
+  const strides = stridesOf(x.dims);
   const dims = x.dims.slice();
   const srcStrides = strides.slice();
   let base = 0;
@@ -194,7 +194,7 @@ function expand(ctx: OpContext, inputs: (Value | undefined)[]): Value[] {
   const dims = broadcastShapes(x.dims, shape);
   ctx.report({ kernel: `ts_expand_${x.dtype}`, isa: 'scalar' });
   if (dims.length === x.rank && dims.every((d, i) => d === x.dims[i])) return [x];
-  const s = stridesFor(x.dims);
+  const s = stridesOf(x.dims);
   const lead = dims.length - x.rank;
   return [gatherView(x, dims, dims.map((_, k) => ({ src: k < lead || x.dims[k - lead] === 1 ? 0 : s[k - lead] })))];
 }
@@ -205,7 +205,7 @@ function tile(ctx: OpContext, inputs: (Value | undefined)[]): Value[] {
   if (repeats.length !== x.rank) throw new OpError(`repeats has ${repeats.length} entries for an input of rank ${x.rank}`);
   if (repeats.some((r) => !Number.isInteger(r) || r < 0)) throw new OpError(`repeats [${repeats.join(',')}] must be non-negative`);
   // Tile = broadcast of the input viewed as [1, d0, 1, d1, ...] to [r0, d0, r1, d1, ...].
-  const s = stridesFor(x.dims);
+  const s = stridesOf(x.dims);
   const dims = x.dims.flatMap((d, i) => [repeats[i], d]);
   const srcAxes = x.dims.flatMap((_, i) => [{ src: 0 }, { src: s[i] }]);
   ctx.report({ kernel: `ts_tile_${x.dtype}`, isa: 'scalar' });

@@ -1,8 +1,8 @@
 // Trilu, ReverseSequence and Unique.
-import { Tensor } from '../../tensor.js';
+import { Tensor, stridesOf } from '../../tensor.js';
 import { OpError, tensorInput, optionalTensor, type OpContext, type OpEntry, type Value } from '../types.js';
 import { normalizeAxis, product } from '../util.js';
-import { laneView, moveElements, stridesFor } from './move.js';
+import { laneView, moveElements } from './move.js';
 
 type Elements = { [i: number]: number | bigint | string };
 
@@ -43,7 +43,7 @@ function reverseSequence(ctx: OpContext, inputs: (Value | undefined)[]): Value[]
   const batch = x.dims[batchAxis];
   const time = x.dims[timeAxis];
   if (lensT.size !== batch) throw new OpError(`sequence_lens has ${lensT.size} entries for a batch of ${batch}`);
-  const s = stridesFor(x.dims);
+  const s = stridesOf(x.dims);
   const inner = product(x.dims, 2);
   const out = new Tensor(x.dtype, x.dims);
   for (let b = 0; b < batch; b++) {

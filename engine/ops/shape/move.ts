@@ -2,7 +2,7 @@
 // offset that is a sum of per-axis contributions (an affine stride, or a lookup table for Pad
 // and Gather-like maps). Transpose, Slice, Expand, Tile, Concat, Split, Pad and Depth/SpaceToDepth
 // all reduce to one call, so the tight loops live here only once.
-import { Tensor, type TensorData } from '../../tensor.js';
+import { Tensor, stridesOf, type TensorData } from '../../tensor.js';
 import { OpError } from '../types.js';
 
 /** Element storage reinterpreted as 8/16/32-bit lanes, so one loop moves every element type (bits unchanged). */
@@ -169,21 +169,10 @@ function runTiled(sv: Int32Array | Uint16Array | Uint8Array, srcBase: number, dv
   }
 }
 
-/** Row-major strides of `dims` (in elements). */
-export function stridesFor(dims: readonly number[]): number[] {
-  const s = new Array<number>(dims.length);
-  let acc = 1;
-  for (let i = dims.length - 1; i >= 0; i--) {
-    s[i] = acc;
-    acc *= dims[i];
-  }
-  return s;
-}
-
 /** A new tensor of `outDims` whose element at index (i_0..) is read through the per-axis source maps. */
 export function gatherView(src: Tensor, outDims: readonly number[], srcAxes: readonly { src: number; table?: Int32Array }[], srcBase = 0): Tensor {
   const out = new Tensor(src.dtype, outDims);
-  const ds = stridesFor(outDims);
+  const ds = stridesOf(outDims);
   moveElements(
     src.data,
     srcBase,
@@ -196,7 +185,7 @@ export function gatherView(src: Tensor, outDims: readonly number[], srcAxes: rea
 
 /** Transposes a tensor by `perm` (output axis k is input axis perm[k]). */
 export function transposeTensor(t: Tensor, perm: readonly number[]): Tensor {
-  const ss = stridesFor(t.dims);
+  const ss = stridesOf(t.dims);
   return gatherView(
     t,
     perm.map((p) => t.dims[p]),

@@ -1,8 +1,8 @@
 // Pad (constant, reflect, edge, wrap; negative pads crop) and CenterCropPad.
-import { Tensor } from '../../tensor.js';
+import { Tensor, stridesOf } from '../../tensor.js';
 import { OpError, tensorInput, optionalTensor, type OpContext, type OpEntry, type Value } from '../types.js';
 import { normalizeAxis } from '../util.js';
-import { elementOf, fillWith, intValues, moveElements, scalarFor, stridesFor } from './move.js';
+import { elementOf, fillWith, intValues, moveElements, scalarFor } from './move.js';
 
 type PadMode = 'constant' | 'reflect' | 'edge' | 'wrap';
 
@@ -35,7 +35,7 @@ export function padTensor(x: Tensor, before: number[], after: number[], mode: Pa
   if (dims.some((d) => d < 0)) throw new OpError(`pads crop more than the input shape [${x.dims.join(',')}] holds`);
   const out = new Tensor(x.dtype, dims);
   if (out.size === 0) return out;
-  const s = stridesFor(x.dims);
+  const s = stridesOf(x.dims);
   // Negative pads crop the source window first; the mode then pads relative to the window.
   const lo = x.dims.map((_, k) => Math.max(0, -before[k]));
   const hi = x.dims.map((d, k) => d - Math.max(0, -after[k]));
@@ -43,14 +43,14 @@ export function padTensor(x: Tensor, before: number[], after: number[], mode: Pa
   if (mode !== 'constant' && x.size === 0) throw new OpError(`${mode} padding needs a non-empty input`);
   if (mode === 'constant' || x.size === 0) {
     fillWith(out, value);
-    const os = stridesFor(dims);
+    const os = stridesOf(dims);
     const axes = x.dims.map((_, k) => ({ n: Math.max(0, hi[k] - lo[k]), src: s[k], dst: os[k] }));
     const srcBase = lo.reduce((acc, l, k) => acc + l * s[k], 0);
     const dstBase = padBefore.reduce((acc, p, k) => acc + p * os[k], 0);
     moveElements(x.data, srcBase, out.data, dstBase, axes);
     return out;
   }
-  const os = stridesFor(dims);
+  const os = stridesOf(dims);
   const axes = [];
   for (let k = 0; k < rank; k++) {
     if (hi[k] <= lo[k]) throw new OpError(`${mode} padding needs a non-empty window along axis ${k}`);

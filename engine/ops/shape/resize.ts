@@ -1,10 +1,10 @@
 // Resize (opset 10-19+) and the deprecated Upsample. Each resized axis gets a plan of source
 // taps and weights per output index; nearest without extrapolation is a pure gather (exact for
 // every element type), the other modes run one separable float64 pass per axis.
-import { Tensor, FLOAT_TYPES, MAX_ELEMENTS } from '../../tensor.js';
+import { Tensor, FLOAT_TYPES, MAX_ELEMENTS, stridesOf } from '../../tensor.js';
 import { OpError, tensorInput, optionalTensor, type OpContext, type OpEntry, type Value } from '../types.js';
 import { normalizeAxis, product } from '../util.js';
-import { gatherView, stridesFor } from './move.js';
+import { gatherView } from './move.js';
 
 type Mode = 'nearest' | 'linear' | 'cubic';
 type NearestMode = 'round_prefer_floor' | 'round_prefer_ceil' | 'floor' | 'ceil' | 'simple';
@@ -176,7 +176,7 @@ export function resizeTensor(x: Tensor, outDims: number[], scales: number[], o: 
   const plans = x.dims.map((d, k) => planAxis(o, d, outDims[k], scales[k], roi[k]));
   if (outDims.some((d, k) => d > 0 && x.dims[k] === 0)) throw new OpError('cannot resize an empty axis to a non-empty one');
   if (o.mode === 'nearest' && plans.every((p) => !p.outside)) {
-    const s = stridesFor(x.dims);
+    const s = stridesOf(x.dims);
     return gatherView(x, outDims, plans.map((p, k) => ({ src: 0, table: p.index.map((v) => v * s[k]) })));
   }
   let data: Float64Array = x.data instanceof BigInt64Array || x.data instanceof BigUint64Array ? Float64Array.from(x.toNumbers()) : new Float64Array(x.data as Float32Array);

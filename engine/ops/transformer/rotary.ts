@@ -1,6 +1,7 @@
 // Rotary position embedding: ONNX RotaryEmbedding (opset 23) and the com.microsoft contrib op.
-import { Tensor, roundToFloat16, roundToBfloat16 } from '../../tensor.js';
+import { Tensor } from '../../tensor.js';
 import { OpError, optionalTensor, tensorInput, type OpContext, type OpEntry, type Value } from '../types.js';
+import { roundNarrow } from '../util.js';
 
 interface RotaryArgs {
   x: Tensor;
@@ -82,11 +83,23 @@ function rotate(op: string, a: RotaryArgs): Tensor {
       }
     }
   }
-  if (x.dtype !== 'float32') {
-    const round = x.dtype === 'float16' ? roundToFloat16 : roundToBfloat16;
-    for (let i = 0; i < od.length; i++) od[i] = round(od[i]);
-  }
-  return out;
+  // x is float32, float16 or bfloat16 (floatData); the narrow types are rounded back.
+  return roundNarrow(out);
+}
+
+/** Both flavours: the shared attributes (interleaved, rotary_embedding_dim, num_heads), the rotation, the report. */
+function rotateWithAttrs(ctx: OpContext, x: Tensor, cos: Tensor, sin: Tensor, cacheRow: RotaryArgs['cacheRow']): Value[] {
+  const out = rotate('RotaryEmbedding', {
+    x,
+    cos,
+    sin,
+    cacheRow,
+    interleaved: ctx.attrs.int('interleaved', 0) !== 0,
+    rotaryDim: ctx.attrs.int('rotary_embedding_dim', 0),
+    numHeads: ctx.attrs.int('num_heads', 0),
+  });
+  ctx.report({ kernel: `ts_rotary_${x.dtype}`, isa: 'scalar', flops: 3 * x.size });
+  return [out];
 }
 
 function rotaryOnnx(ctx: OpContext, inputs: (Value | undefined)[]): Value[] {
@@ -102,17 +115,7 @@ function rotaryOnnx(ctx: OpContext, inputs: (Value | undefined)[]): Value[] {
       throw new OpError(`RotaryEmbedding: position_ids has shape [${pos.dims.join(',')}], expected [${x.dims[0]},${seq}]`);
     cacheRow = (b, s) => p[b * seq + s];
   }
-  const out = rotate('RotaryEmbedding', {
-    x,
-    cos,
-    sin,
-    cacheRow,
-    interleaved: ctx.attrs.int('interleaved', 0) !== 0,
-    rotaryDim: ctx.attrs.int('rotary_embedding_dim', 0),
-    numHeads: ctx.attrs.int('num_heads', 0),
-  });
-  ctx.report({ kernel: `ts_rotary_${x.dtype}`, isa: 'scalar', flops: 3 * x.size });
-  return [out];
+  return rotateWithAttrs(ctx, x, cos, sin, cacheRow);
 }
 
 /** com.microsoft RotaryEmbedding: inputs (input, position_ids, cos_cache, sin_cache); position_ids [B, S] or a scalar start offset. */
@@ -126,17 +129,7 @@ function rotaryContrib(ctx: OpContext, inputs: (Value | undefined)[]): Value[] {
   const cacheRow = pos.size === 1 ? (_b: number, s: number) => p[0] + s : (b: number, s: number) => p[b * seq + s];
   if (pos.size !== 1 && pos.size !== x.dims[0] * seq)
     throw new OpError(`RotaryEmbedding: position_ids has shape [${pos.dims.join(',')}], expected [${x.dims[0]},${seq}] or [1]`);
-  const out = rotate('RotaryEmbedding', {
-    x,
-    cos,
-    sin,
-    cacheRow,
-    interleaved: ctx.attrs.int('interleaved', 0) !== 0,
-    rotaryDim: ctx.attrs.int('rotary_embedding_dim', 0),
-    numHeads: ctx.attrs.int('num_heads', 0),
-  });
-  ctx.report({ kernel: `ts_rotary_${x.dtype}`, isa: 'scalar', flops: 3 * x.size });
-  return [out];
+  return rotateWithAttrs(ctx, x, cos, sin, cacheRow);
 }
 
 export const ops: OpEntry[] = [
