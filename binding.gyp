@@ -9,7 +9,8 @@
       "native/kernels/conv2d_f32_1x1_scalar_ref.cc",
       "native/kernels/dwconv2d_f32_1x4_portable.cc",
       "native/kernels/binary_f32_1x1_scalar_ref.cc",
-      "native/kernels/unary_f32_1x1_scalar_ref.cc"
+      "native/kernels/unary_f32_1x1_scalar_ref.cc",
+      "native/kernels/peak_f32_8x4_portable.cc"
     ]
   },
   "targets": [
@@ -24,6 +25,8 @@
         "native/src/gemm.cc",
         "native/src/conv.cc",
         "native/src/eltwise.cc",
+        "native/src/peak.cc",
+        "native/src/napi_peak.cc",
         "<@(armml_portable_kernels)"
       ],
       "dependencies": ["<!(node -p \"require('node-addon-api').targets\"):node_addon_api_except"],
@@ -49,7 +52,8 @@
             "native/kernels/matmul_f32_6x16_avx2_fma.cc",
             "native/kernels/dwconv2d_f32_1x8_avx2_fma.cc",
             "native/kernels/binary_f32_1x8_avx2.cc",
-            "native/kernels/unary_f32_1x8_avx2_fma.cc"
+            "native/kernels/unary_f32_1x8_avx2_fma.cc",
+            "native/kernels/peak_f32_12x8_avx2_fma.cc"
           ],
           "cflags_cc": ["-std=c++17", "-O3", "-fPIC", "-mavx2", "-mfma"],
           "xcode_settings": {
@@ -68,7 +72,8 @@
             "native/kernels/matmul_f32_8x12_neon_fma.cc",
             "native/kernels/dwconv2d_f32_1x4_neon_fma.cc",
             "native/kernels/binary_f32_1x4_neon.cc",
-            "native/kernels/unary_f32_1x4_neon_fma.cc"
+            "native/kernels/unary_f32_1x4_neon_fma.cc",
+            "native/kernels/peak_f32_16x4_neon_fma.cc"
           ],
           "cflags_cc": ["-std=c++17", "-O3", "-fPIC"],
           "xcode_settings": {

@@ -1,4 +1,4 @@
-// `armml`: the engine from a terminal and in CI (info, run, profile).
+// `armml`: the engine from a terminal and in CI (info, run, profile, bench).
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -15,6 +15,7 @@ import { renderHtmlReport } from '../engine/report/html.js';
 import { supportedOps } from '../engine/registry.js';
 import type { Mode, Value } from '../engine/ops/types.js';
 import { profileReport, table } from './format.js';
+import { BENCH_KINDS, benchRows, isBenchKind, peakLine, runBench } from '../engine/bench.js';
 
 /** The package root: one level above both `cli/` (sources) and `dist/` (bundle). */
 const ROOT = path.resolve(__dirname, '..');
@@ -190,6 +191,26 @@ program
       console.error('armml: some modes produced wrong outputs (see above)');
       process.exitCode = 3;
     }
+  });
+
+program
+  .command('bench')
+  .description(`kernel throughput vs. the machine peak measured in the same run (${BENCH_KINDS.join(', ')})`)
+  .argument('<kind>', BENCH_KINDS.join(' | '))
+  .option('--json', 'print JSON: { kind, peak: { gflops, gbps }, results: [...] }')
+  .option('--threads <n>', 'threads', int('--threads', 1), os.availableParallelism())
+  .option('--quick', 'fewer, smaller cases and shorter timings (smoke runs)')
+  .action((kind: string, o: { json?: boolean; threads: number; quick?: boolean }) => {
+    if (!isBenchKind(kind)) throw new UsageError(`unknown bench kind '${kind}' (available: ${BENCH_KINDS.join(', ')})`);
+    const report = runBench(loadNative(), kind, { threads: [o.threads], quick: !!o.quick });
+    if (o.json) {
+      console.log(JSON.stringify(report, null, 1));
+      return;
+    }
+    const { headers, rows } = benchRows(report);
+    console.log(peakLine(report));
+    console.log('');
+    console.log(table(headers, rows, headers.map((h) => !['layer', 'case', 'kernel'].includes(h))));
   });
 
 export async function main(argv: string[]): Promise<void> {

@@ -103,6 +103,31 @@ export interface BinaryRows {
   stepB: number;
 }
 
+export interface PeakOptions {
+  /** Threads for the all-threads numbers (default 1). */
+  threads?: number;
+  /** Wall-clock budget, milliseconds (default 100): ~40% FMA peak, ~60% memory bandwidth. */
+  ms?: number;
+  /** Bandwidth buffer size in bytes (default 256 MiB, far above any last-level cache); 0 skips bandwidth. */
+  bytes?: number;
+  /** 'auto' (default) or a peak_f32 variant name. */
+  variant?: string;
+}
+
+/** Machine roofs measured by the addon (native/src/peak.cc). */
+export interface PeakInfo {
+  /** fp32 FMA peak of all `threads` together, GFLOP/s. */
+  gflops: number;
+  gflops_per_thread: number;
+  /** Memory read bandwidth of all `threads` together, GB/s (1e9 bytes/s); 0 when not measured. */
+  gbps: number;
+  threads: number;
+  measured_ms: number;
+  /** The peak_f32 variant used, and its ISA. */
+  kernel: string;
+  isa: string;
+}
+
 export interface NativeBackend {
   readonly available: boolean;
   cpuInfo(): CpuInfo;
@@ -118,6 +143,8 @@ export interface NativeBackend {
    * LeakyRelu alpha (ignored by the others).
    */
   unary(op: UnaryOpName, x: Float32Array, y: Float32Array, alpha?: number, beta?: number, opts?: RunOptions): KernelRun;
+  /** Measures the fp32 FMA peak and memory read bandwidth (synchronous, about `ms` milliseconds). */
+  measurePeak(opts?: PeakOptions): PeakInfo;
 }
 
 /** The raw addon surface (see native/src/addon.cc). */
@@ -140,6 +167,7 @@ interface Addon {
     opts: object,
   ): KernelRun;
   unary(op: number, x: Float32Array, y: Float32Array, alpha: number, beta: number, opts: object): KernelRun;
+  measurePeak(opts: object): PeakInfo;
 }
 
 export class NativeArgumentError extends Error {}
@@ -256,6 +284,20 @@ function conv2dArgs(x: Float32Array, w: Float32Array, bias: Float32Array | null,
   return q;
 }
 
+function peakArgs(opts: PeakOptions | undefined): Required<PeakOptions> {
+  const threads = checkCount(opts?.threads ?? 1, 'threads', 1);
+  if (threads > 256) throw new NativeArgumentError(`threads must be at most 256, got ${threads}`);
+  const ms = opts?.ms ?? 100;
+  if (typeof ms !== 'number' || !(ms >= 1 && ms <= 60_000)) throw new NativeArgumentError(`ms must be a number between 1 and 60000, got ${String(ms)}`);
+  const bytes = opts?.bytes ?? 256 * 2 ** 20;
+  if (typeof bytes !== 'number' || !Number.isInteger(bytes) || bytes < 0 || bytes > 2 ** 34) {
+    throw new NativeArgumentError(`bytes must be an integer between 0 and 2^34, got ${String(bytes)}`);
+  }
+  const variant = opts?.variant ?? 'auto';
+  if (typeof variant !== 'string' || variant === '') throw new NativeArgumentError('variant must be a non-empty string');
+  return { threads, ms, bytes, variant };
+}
+
 /** Where the package (binding.gyp, build/, prebuilds/) lives, from this file's location. */
 function packageRoot(): string {
   let dir = __dirname;
@@ -316,6 +358,7 @@ function wrap(addon: Addon): NativeBackend {
       if (typeof alpha !== 'number' || typeof beta !== 'number') throw new NativeArgumentError('alpha and beta must be numbers');
       return addon.unary(code, x, y, alpha, beta, checkOptions(opts));
     },
+    measurePeak: (opts) => addon.measurePeak(peakArgs(opts)),
   };
 }
 

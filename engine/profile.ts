@@ -67,6 +67,17 @@ export interface TargetInfo {
   cpu: { name: string; vendor?: string; midr?: string };
   isa: string[];
   threads: number;
+  /** Roofs measured on this machine during the run, at the optimized modes' thread count. */
+  peak?: TargetPeak;
+}
+
+export interface TargetPeak {
+  /** fp32 FMA peak, GFLOP/s, all `threads` together. */
+  gflops: number;
+  /** Memory read bandwidth, GB/s, all `threads` together. */
+  gbps: number;
+  threads: number;
+  measured_ms: number;
 }
 
 export interface ProfileDoc {
@@ -100,6 +111,18 @@ export interface ProfileOptions {
   signal?: AbortSignal;
   onProgress?: (p: ProfileProgress) => void;
   toolVersion?: string;
+}
+
+/** ~200 ms of roof measurement (nothing when the backend cannot measure, e.g. a test double). */
+export function measureTargetPeak(native: ProfileOptions['native'], threads: number): TargetPeak | undefined {
+  try {
+    if (typeof native.measurePeak !== 'function') return undefined;
+    const p = native.measurePeak({ threads, ms: 200, bytes: 128 * 2 ** 20 });
+    if (!(p.gflops > 0) || !(p.gbps > 0)) return undefined;
+    return { gflops: p.gflops, gbps: p.gbps, threads: p.threads, measured_ms: p.measured_ms };
+  } catch {
+    return undefined;
+  }
 }
 
 export function targetInfo(native: ProfileOptions['native']): TargetInfo {
@@ -230,6 +253,7 @@ export async function profileModel(model: Model, opts: ProfileOptions): Promise<
       timeline: timelineOf(iterations[medianIter]),
     });
   }
+  const peak = measureTargetPeak(opts.native, opts.threads);
   // Weights live in initializers or, in some exporters' files, in Constant nodes.
   let params = 0;
   for (const t of model.graph.initializers.values()) params += t.size;
@@ -238,7 +262,7 @@ export async function profileModel(model: Model, opts: ProfileOptions): Promise<
     schema: PROFILE_SCHEMA,
     tool: { name: 'armml', version: opts.toolVersion ?? '0.0.0' },
     created: new Date().toISOString(),
-    target: targetInfo(opts.native),
+    target: { ...targetInfo(opts.native), ...(peak ? { peak } : {}) },
     model: {
       path: model.path,
       name: modelDisplayName(model.path),

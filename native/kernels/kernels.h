@@ -113,4 +113,19 @@ void binary_f32_1x4_neon(BinaryOp op, const float* a, size_t as, const float* b,
 void unary_f32_1x4_neon_fma(UnaryOp op, const float* x, float* y, size_t n, float alpha, float beta);
 #endif
 
+/**
+ * Peak-FLOP probe: `reps` rounds of independent multiply-add chains held in registers
+ * (acc = acc * a + b, with a < 1 so values settle instead of overflowing). Returns the flops done
+ * (2 per lane per FMA); the folded accumulators go to *sink so the work cannot be optimized away.
+ */
+using PeakKernel = double (*)(size_t reps, float a, float b, float* sink);
+
+double peak_f32_8x4_portable(size_t reps, float a, float b, float* sink);
+#if defined(__x86_64__)
+double peak_f32_12x8_avx2_fma(size_t reps, float a, float b, float* sink);
+#endif
+#if defined(__aarch64__)
+double peak_f32_16x4_neon_fma(size_t reps, float a, float b, float* sink);
+#endif
+
 }  // namespace armml

@@ -13,6 +13,7 @@
 #include "../src/cpu.h"
 #include "../src/eltwise.h"
 #include "../src/gemm.h"
+#include "../src/peak.h"
 #include "../src/variants.h"
 
 using namespace armml;
@@ -188,6 +189,18 @@ void test_unary(const KernelVariant& v, std::mt19937& rng) {
   }
 }
 
+// The probe's chain has a closed form (c <- c*a + b converges to b / (1 - a)), so its sum is
+// checkable; the measurement itself must only be positive (qemu timings mean nothing).
+void test_peak(const KernelVariant& v) {
+  float sink = 0.0f;
+  const double flops = v.peak(20000, 0.5f, 0.5f, &sink);
+  const double lanes = double(v.mr) * v.nr;
+  report(flops == 2.0 * 20000 * lanes, std::string(v.name) + " flop count", flops);
+  report(std::fabs(sink - lanes) < 1e-3 * lanes, std::string(v.name) + " chain value", sink);
+  const double gflops = measure_fma_gflops(v, 2, 5);
+  report(gflops > 0, std::string(v.name) + " gflops", gflops);
+}
+
 int main() {
   const CpuInfo& cpu = cpu_info();
   std::printf("arch: %s\nvendor: %s\nname: %s\n", cpu.arch.c_str(), cpu.vendor.c_str(), cpu.name.c_str());
@@ -195,7 +208,7 @@ int main() {
   std::string isa;
   for (const auto& f : cpu.isa) isa += (isa.empty() ? "" : ",") + f;
   std::printf("isa: %s\n", isa.c_str());
-  for (const char* family : {"matmul_f32", "conv2d_f32", "dwconv2d_f32", "binary_f32", "unary_f32"})
+  for (const char* family : {"matmul_f32", "conv2d_f32", "dwconv2d_f32", "binary_f32", "unary_f32", "peak_f32"})
     std::printf("selected %s: %s\n", family, selected_variant(family).name);
 
   std::mt19937 rng(42);
@@ -208,6 +221,11 @@ int main() {
     const std::string family = v.family;
     if (family == "binary_f32") {
       test_binary(v, rng);
+      std::printf("%s %s checks=%d\n", failures == before ? "PASS" : "FAIL", v.name, checks - before_checks);
+      continue;
+    }
+    if (family == "peak_f32") {
+      test_peak(v);
       std::printf("%s %s checks=%d\n", failures == before ? "PASS" : "FAIL", v.name, checks - before_checks);
       continue;
     }
@@ -227,6 +245,9 @@ int main() {
     test_conv("auto", false, rng);
     std::printf("%s %s checks=%d\n", failures == before ? "PASS" : "FAIL", v.name, checks - before_checks);
   }
+  const double gbps = measure_read_gbps(2, size_t(8) << 20, 5);
+  report(gbps > 0, "read bandwidth", gbps);
+  std::printf("peak: %s %.1f GB/s\n", selected_variant("peak_f32").name, gbps);
   std::printf("summary: %d checks, %d failures\n", checks, failures);
   return failures == 0 ? 0 : 1;
 }

@@ -1,0 +1,46 @@
+// GEMM and conv kernel throughput at 1 and 2 threads against the FMA peak measured in the same
+// run, in one table. Usage: npx tsx bench/kernels.ts [--quick] [--write]
+// With --write, replaces the "kernels" section of BENCHMARKS.md with the tables printed.
+import os from 'node:os';
+import path from 'node:path';
+import { loadNative } from '../engine/native.js';
+import { benchRows, peakLine, runBench, type BenchKind } from '../engine/bench.js';
+import { replaceSection } from './report.js';
+
+const ROOT = path.resolve(__dirname, '..');
+const args = process.argv.slice(2);
+const quick = args.includes('--quick');
+const threads = [1, Math.min(2, os.availableParallelism())];
+
+function markdown(headers: string[], rows: string[][]): string {
+  const numeric = (h: string) => !['layer', 'case', 'kernel', 'MxNxK'].includes(h);
+  return [
+    `| ${headers.join(' | ')} |`,
+    `| ${headers.map((h) => (numeric(h) ? '---:' : '---')).join(' | ')} |`,
+    ...rows.map((r) => `| ${r.join(' | ')} |`),
+  ].join('\n');
+}
+
+function main(): void {
+  const native = loadNative();
+  const cpu = native.cpuInfo();
+  const parts: string[] = [
+    'Median kernel time over several calls (the addon\'s own timer, after one warm-up); "% peak" is against the fp32 FMA ' +
+      'peak measured at the start of the same run (register-resident FMA chains, best of short trials) at that thread count. ' +
+      'The machine is shared, so the 2-thread numbers vary from run to run.',
+  ];
+  for (const kind of ['gemm', 'conv'] as BenchKind[]) {
+    const report = runBench(native, kind, { threads, quick });
+    const { headers, rows } = benchRows(report);
+    parts.push('', `**${kind}** · ${peakLine(report)}`, '', markdown(headers, rows));
+    console.error(`${kind} done`);
+  }
+  const body = parts.join('\n');
+  console.log(body);
+  if (args.includes('--write')) {
+    const command = `npx tsx bench/kernels.ts${quick ? ' --quick' : ''} --write`;
+    replaceSection(path.join(ROOT, 'BENCHMARKS.md'), 'kernels', command, `${cpu.name} (${cpu.isa.join(' ')}), ${os.availableParallelism()} cores`, body);
+  }
+}
+
+main();

@@ -1,0 +1,220 @@
+// Kernel throughput against the roofs measured in the same run (`armml bench`, bench/kernels.ts).
+// Every number is the median of several timed calls, read from the addon's own kernel timer.
+import type { NativeBackend, PeakInfo, RunOptions } from './native.js';
+import { median } from './stats.js';
+
+export const BENCH_KINDS = ['gemm', 'conv', 'bandwidth'] as const;
+export type BenchKind = (typeof BENCH_KINDS)[number];
+
+export interface BenchOptions {
+  /** Thread counts to run every case at (the peak is measured at the largest). */
+  threads: number[];
+  /** Time to spend per case and thread count, milliseconds (median of at least 3 calls). */
+  caseMs?: number;
+  /** Budget of the peak measurement, milliseconds. */
+  peakMs?: number;
+  /** Fewer and smaller cases, for tests and smoke runs. */
+  quick?: boolean;
+}
+
+/** GEMM-shaped throughput row (conv rows give their implicit GEMM's m, n, k). */
+export interface ComputeResult {
+  m: number;
+  n: number;
+  k: number;
+  threads: number;
+  gflops: number;
+  /** Fraction of the measured FMA peak at this thread count. */
+  pct_peak: number;
+  kernel: string;
+  ms: number;
+  /** Conv layers: what the shape is. */
+  layer?: string;
+}
+
+export interface BandwidthResult {
+  case: string;
+  /** Bytes moved per call (reads + writes). */
+  bytes: number;
+  threads: number;
+  gbps: number;
+  /** Fraction of the measured read bandwidth. */
+  pct_bandwidth: number;
+  kernel: string;
+  ms: number;
+}
+
+export interface BenchReport {
+  kind: BenchKind;
+  peak: { gflops: number; gbps: number; gflops_per_thread: number; threads: number; kernel: string; isa: string };
+  results: (ComputeResult | BandwidthResult)[];
+}
+
+export function isBenchKind(v: string): v is BenchKind {
+  return (BENCH_KINDS as readonly string[]).includes(v);
+}
+
+/** Peak GFLOP/s expected at `threads`: measured at 1 and at the largest count, linear in between. */
+function peakAt(peak: PeakInfo, threads: number): number {
+  if (threads >= peak.threads) return peak.gflops;
+  if (threads <= 1) return peak.gflops_per_thread;
+  return Math.min(peak.gflops, threads * peak.gflops_per_thread);
+}
+
+/** Median kernel time of `call` in ns: one warm-up, then calls until caseMs is spent (3 to 50 calls). */
+function timeCall(call: () => { ns: number; kernel: string }, caseMs: number): { ns: number; kernel: string } {
+  const first = call();
+  const ns: number[] = [];
+  let spent = 0;
+  while (ns.length < 3 || (spent < caseMs * 1e6 && ns.length < 50)) {
+    const r = call();
+    ns.push(r.ns);
+    spent += r.ns;
+  }
+  return { ns: median(ns), kernel: first.kernel };
+}
+
+function filled(n: number, seed: number): Float32Array {
+  const a = new Float32Array(n);
+  for (let i = 0; i < n; i++) a[i] = (((i * 7 + seed) % 13) - 6) / 8;
+  return a;
+}
+
+const GEMM_SHAPES: [number, number, number][] = [
+  [64, 64, 64],
+  [128, 128, 128],
+  [256, 256, 256],
+  [512, 512, 512],
+  [1024, 1024, 1024],
+  [197, 768, 3072],
+  [1, 4096, 4096],
+  [6, 1024, 1024],
+];
+/** Small enough for the naive reference to finish quickly (and for --quick runs). */
+const small = ([m, n, k]: [number, number, number]) => Math.max(m, n, k) <= 256;
+
+function benchGemm(native: NativeBackend, peak: PeakInfo, o: Required<BenchOptions>): ComputeResult[] {
+  const shapes = o.quick ? GEMM_SHAPES.filter(small) : GEMM_SHAPES;
+  const out: ComputeResult[] = [];
+  for (const [M, N, K] of shapes) {
+    const a = filled(M * K, 1);
+    const b = filled(K * N, 2);
+    const c = new Float32Array(M * N);
+    const variants = small([M, N, K]) ? ['auto', 'reference'] : ['auto'];
+    for (const variant of variants) {
+      for (const threads of o.threads) {
+        const opts: RunOptions = { variant, threads };
+        const t = timeCall(() => native.gemm(a, b, c, { M, N, K }, opts), o.caseMs);
+        const gflops = (2 * M * N * K) / t.ns;
+        out.push({ m: M, n: N, k: K, threads, gflops, pct_peak: gflops / peakAt(peak, threads), kernel: t.kernel, ms: t.ns / 1e6 });
+      }
+    }
+  }
+  return out;
+}
+
+interface ConvLayer {
+  layer: string;
+  C: number;
+  M: number;
+  HW: number;
+  k: number;
+  stride: number;
+  group?: number;
+}
+
+const CONV_LAYERS: ConvLayer[] = [
+  { layer: 'stem 7x7 s2 3->64 224', C: 3, M: 64, HW: 224, k: 7, stride: 2 },
+  { layer: '3x3 s1 64ch 56x56', C: 64, M: 64, HW: 56, k: 3, stride: 1 },
+  { layer: '1x1 256->64 56x56', C: 256, M: 64, HW: 56, k: 1, stride: 1 },
+  { layer: '1x1 64->256 56x56', C: 64, M: 256, HW: 56, k: 1, stride: 1 },
+  { layer: '3x3 s2 128ch 56x56', C: 128, M: 128, HW: 56, k: 3, stride: 2 },
+  { layer: '3x3 s1 256ch 14x14', C: 256, M: 256, HW: 14, k: 3, stride: 1 },
+  { layer: 'depthwise 3x3 s1 144ch 56x56', C: 144, M: 144, HW: 56, k: 3, stride: 1, group: 144 },
+  { layer: 'depthwise 3x3 s2 96ch 112x112', C: 96, M: 96, HW: 112, k: 3, stride: 2, group: 96 },
+];
+
+function benchConv(native: NativeBackend, peak: PeakInfo, o: Required<BenchOptions>): ComputeResult[] {
+  const layers = o.quick ? CONV_LAYERS.filter((l) => l.HW <= 56 && l.C * l.M <= 128 * 128) : CONV_LAYERS;
+  const out: ComputeResult[] = [];
+  for (const l of layers) {
+    const group = l.group ?? 1;
+    const pad = Math.floor(l.k / 2);
+    const outHW = Math.floor((l.HW + 2 * pad - l.k) / l.stride) + 1;
+    const x = filled(l.C * l.HW * l.HW, 3);
+    const w = filled((l.M * l.C * l.k * l.k) / group, 4);
+    const bias = filled(l.M, 5);
+    const y = new Float32Array(l.M * outHW * outHW);
+    const params = { N: 1, C: l.C, H: l.HW, W: l.HW, M: l.M, kH: l.k, kW: l.k, strideH: l.stride, strideW: l.stride, padT: pad, padL: pad, padB: pad, padR: pad, group, outH: outHW, outW: outHW };
+    // The implicit GEMM per group: (M/g) x (outH*outW) x (C/g*kH*kW), g times.
+    const m = l.M / group;
+    const n = outHW * outHW;
+    const k = (l.C / group) * l.k * l.k;
+    for (const threads of o.threads) {
+      const t = timeCall(() => native.conv2d(x, w, bias, y, params, { threads }), o.caseMs);
+      const gflops = (2 * group * m * n * k) / t.ns;
+      out.push({ layer: l.layer, m, n, k, threads, gflops, pct_peak: gflops / peakAt(peak, threads), kernel: t.kernel, ms: t.ns / 1e6 });
+    }
+  }
+  return out;
+}
+
+function benchBandwidth(native: NativeBackend, peak: PeakInfo, o: Required<BenchOptions>): BandwidthResult[] {
+  const n = o.quick ? 4 << 20 : 16 << 20; // floats per operand: 16M = 64 MB, well past the LLC
+  const a = filled(n, 6);
+  const b = filled(n, 7);
+  const y = new Float32Array(n);
+  const rows = { n, startsA: Int32Array.of(0), stepA: 1, startsB: Int32Array.of(0), stepB: 1 };
+  const K = o.quick ? 2048 : 4096;
+  const gemvA = filled(K, 8);
+  const gemvB = filled(K * K, 9);
+  const gemvC = new Float32Array(K);
+  const cases: { name: string; bytes: number; call: (threads: number) => { ns: number; kernel: string } }[] = [
+    { name: `Add ${n >> 20}M floats`, bytes: 12 * n, call: (threads) => native.binary('Add', a, b, y, rows, { threads }) },
+    { name: `Relu ${n >> 20}M floats`, bytes: 8 * n, call: (threads) => native.unary('Relu', a, y, 0, 0, { threads }) },
+    { name: `GEMV 1x${K}x${K}`, bytes: 4 * (K * K + 2 * K), call: (threads) => native.gemm(gemvA, gemvB, gemvC, { M: 1, N: K, K }, { threads }) },
+  ];
+  const out: BandwidthResult[] = [];
+  for (const c of cases) {
+    for (const threads of o.threads) {
+      const t = timeCall(() => c.call(threads), o.caseMs);
+      const gbps = c.bytes / t.ns;
+      out.push({ case: c.name, bytes: c.bytes, threads, gbps, pct_bandwidth: gbps / peak.gbps, kernel: t.kernel, ms: t.ns / 1e6 });
+    }
+  }
+  return out;
+}
+
+/** Measures the roofs, then runs the kind's cases at each thread count. */
+export function runBench(native: NativeBackend, kind: BenchKind, opts: BenchOptions): BenchReport {
+  if (!isBenchKind(kind)) throw new Error(`unknown bench kind '${String(kind)}' (available: ${BENCH_KINDS.join(', ')})`);
+  const threads = [...new Set(opts.threads)].sort((x, y) => x - y);
+  if (threads.length === 0 || threads.some((t) => !Number.isInteger(t) || t < 1)) throw new Error('threads must be positive integers');
+  const o: Required<BenchOptions> = { threads, quick: opts.quick ?? false, caseMs: opts.caseMs ?? (opts.quick ? 20 : 200), peakMs: opts.peakMs ?? (opts.quick ? 100 : 400) };
+  const peak = native.measurePeak({ threads: threads[threads.length - 1], ms: o.peakMs, bytes: (o.quick ? 128 : 256) * 2 ** 20 });
+  const results = kind === 'gemm' ? benchGemm(native, peak, o) : kind === 'conv' ? benchConv(native, peak, o) : benchBandwidth(native, peak, o);
+  return {
+    kind,
+    peak: { gflops: peak.gflops, gbps: peak.gbps, gflops_per_thread: peak.gflops_per_thread, threads: peak.threads, kernel: peak.kernel, isa: peak.isa },
+    results,
+  };
+}
+
+/** The report as a header row and string rows, for terminal and Markdown tables. */
+export function benchRows(r: BenchReport): { headers: string[]; rows: string[][] } {
+  const pct = (x: number) => `${(100 * x).toFixed(0)}%`;
+  if (r.kind === 'bandwidth') {
+    const rows = (r.results as BandwidthResult[]).map((x) => [x.case, String(x.threads), x.gbps.toFixed(1), pct(x.pct_bandwidth), x.ms.toFixed(3), x.kernel]);
+    return { headers: ['case', 'threads', 'GB/s', '% bandwidth', 'ms', 'kernel'], rows };
+  }
+  const results = r.results as ComputeResult[];
+  const shape = (x: ComputeResult) => (x.layer ? [x.layer] : []).concat(`${x.m}x${x.n}x${x.k}`);
+  const rows = results.map((x) => [...shape(x), String(x.threads), x.gflops.toFixed(1), pct(x.pct_peak), x.ms.toFixed(3), x.kernel]);
+  return { headers: [...(r.kind === 'conv' ? ['layer'] : []), 'MxNxK', 'threads', 'GFLOP/s', '% peak', 'ms', 'kernel'], rows };
+}
+
+/** One line naming the roofs the percentages are relative to. */
+export function peakLine(r: BenchReport): string {
+  const p = r.peak;
+  return `peak (${p.kernel}): ${p.gflops_per_thread.toFixed(1)} GFLOP/s per thread, ${p.gflops.toFixed(1)} GFLOP/s and ${p.gbps.toFixed(1)} GB/s read at ${p.threads} thread(s)`;
+}

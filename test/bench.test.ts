@@ -1,0 +1,118 @@
+// Machine roofs (measurePeak) and `armml bench`: plausible numbers, the JSON of DESIGN.md, clear
+// errors, and profiles that carry the roofs. Timings are kept short; the machine is shared.
+import { execFileSync, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import Ajv from 'ajv';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { loadNative, NativeArgumentError } from '../engine/native.js';
+import { measureTargetPeak } from '../engine/profile.js';
+import { ROOT, SHARED } from './support/paths.js';
+
+const CLI = path.join(ROOT, 'dist/cli.js');
+const native = loadNative();
+
+function armml(...args: string[]) {
+  return spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', timeout: 120_000 });
+}
+
+beforeAll(() => {
+  if (!fs.existsSync(CLI)) execFileSync('npm', ['run', 'build'], { cwd: ROOT, stdio: 'inherit' });
+});
+
+describe('measurePeak', () => {
+  it('measures a plausible FMA peak and read bandwidth with the selected peak_f32 variant', () => {
+    const p = native.measurePeak({ threads: 2, ms: 60, bytes: 64 * 2 ** 20 });
+    expect(p.gflops_per_thread).toBeGreaterThan(1);
+    expect(p.gflops_per_thread).toBeLessThan(1000);
+    expect(p.gflops).toBeGreaterThan(0);
+    expect(p.gbps).toBeGreaterThan(0.5);
+    expect(p.gbps).toBeLessThan(1000);
+    expect(p.threads).toBe(2);
+    const selected = native.variants().find((v) => v.family === 'peak_f32' && v.selected);
+    expect(p.kernel).toBe(selected?.name);
+    expect(p.isa).toBe(selected?.isa);
+  });
+
+  it('skips bandwidth for bytes 0 and rejects bad options by name', () => {
+    expect(native.measurePeak({ ms: 5, bytes: 0 }).gbps).toBe(0);
+    expect(() => native.measurePeak({ threads: 0 })).toThrow(NativeArgumentError);
+    expect(() => native.measurePeak({ ms: -1 })).toThrow(/ms must be/);
+    expect(() => native.measurePeak({ ms: 5, bytes: 0, variant: 'matmul_f32_4x8_portable' })).toThrow(/peak_f32/);
+  });
+
+  it('leaves target.peak out when the backend cannot measure', () => {
+    const broken = { measurePeak: () => { throw new Error('no'); } } as unknown as Parameters<typeof measureTargetPeak>[0];
+    expect(measureTargetPeak(broken, 1)).toBeUndefined();
+  });
+});
+
+describe('armml bench', () => {
+  it('gemm --json prints the DESIGN.md shape with pct_peak against the same run\'s peak', () => {
+    const r = armml('bench', 'gemm', '--json', '--quick', '--threads', '1');
+    expect(r.status, r.stderr).toBe(0);
+    const doc = JSON.parse(r.stdout);
+    const ajv = new Ajv({ allErrors: true, strict: false });
+    const validate = ajv.compile({
+      type: 'object',
+      required: ['kind', 'peak', 'results'],
+      properties: {
+        kind: { const: 'gemm' },
+        peak: { type: 'object', required: ['gflops', 'gbps'], properties: { gflops: { type: 'number', exclusiveMinimum: 0 }, gbps: { type: 'number', exclusiveMinimum: 0 } } },
+        results: {
+          type: 'array',
+          minItems: 1,
+          items: {
+            type: 'object',
+            required: ['m', 'n', 'k', 'threads', 'gflops', 'pct_peak'],
+            properties: { m: { type: 'integer' }, n: { type: 'integer' }, k: { type: 'integer' }, threads: { const: 1 }, gflops: { type: 'number', exclusiveMinimum: 0 }, pct_peak: { type: 'number' } },
+          },
+        },
+      },
+    });
+    expect(validate(doc), JSON.stringify(validate.errors)).toBe(true);
+    for (const x of doc.results) {
+      expect(x.pct_peak).toBeGreaterThan(0);
+      expect(x.pct_peak).toBeLessThanOrEqual(1.5);
+      expect(x.pct_peak).toBeCloseTo(x.gflops / doc.peak.gflops_per_thread, 6);
+    }
+    // The optimized kernel and the reference are both there, and the optimized one is faster.
+    const at = (kernel: (k: string) => boolean) => doc.results.find((x: { m: number; kernel: string }) => x.m === 256 && kernel(x.kernel));
+    expect(at((k) => !k.includes('_ref')).gflops).toBeGreaterThan(at((k) => k.includes('_ref')).gflops);
+  });
+
+  it('bandwidth --json reports gbps and pct_bandwidth', () => {
+    const r = armml('bench', 'bandwidth', '--json', '--quick', '--threads', '1');
+    expect(r.status, r.stderr).toBe(0);
+    const doc = JSON.parse(r.stdout);
+    expect(doc.kind).toBe('bandwidth');
+    for (const x of doc.results) {
+      expect(x.gbps).toBeGreaterThan(0);
+      expect(x.pct_bandwidth).toBeCloseTo(x.gbps / doc.peak.gbps, 6);
+    }
+  });
+
+  it('a bad kind gives one clear line and a non-zero exit', () => {
+    const r = armml('bench', 'fft');
+    expect(r.status).not.toBe(0);
+    expect(r.stderr.trim()).toBe("armml: unknown bench kind 'fft' (available: gemm, conv, bandwidth)");
+  });
+});
+
+describe('armml profile', () => {
+  it('records the measured roofs in target.peak, and the document still validates', () => {
+    const json = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'armml-bench-')), 'mnist.json');
+    const r = armml('profile', path.join(SHARED, 'models/mnist-8/model.onnx'), '--modes', 'eager', '--threads', '2', '--iters', '1', '--warmup', '0', '--json', json);
+    expect(r.status, r.stderr).toBe(0);
+    const doc = JSON.parse(fs.readFileSync(json, 'utf8'));
+    expect(doc.target.peak.threads).toBe(2);
+    expect(doc.target.peak.gflops).toBeGreaterThan(1);
+    expect(doc.target.peak.gbps).toBeGreaterThan(0.5);
+    expect(doc.target.peak.measured_ms).toBeGreaterThan(0);
+    const schema = JSON.parse(fs.readFileSync(path.join(ROOT, 'schema/armml.profile-1.schema.json'), 'utf8'));
+    const validate = new Ajv({ allErrors: true, strict: false }).compile(schema);
+    expect(validate(doc), JSON.stringify(validate.errors)).toBe(true);
+    expect(validate({ ...doc, target: { ...doc.target, peak: { gflops: -1, gbps: 1, threads: 1, measured_ms: 1 } } })).toBe(false);
+  });
+});
