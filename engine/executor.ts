@@ -4,6 +4,7 @@ import { Tensor } from './tensor.js';
 import { findOp, unsupportedMessage } from './registry.js';
 import { Attrs, OpError, type KernelReport, type Mode, type OpEntry, type Value } from './ops/types.js';
 import type { NativeBackend } from './native.js';
+import { BufferPool, withPool } from './buffer-pool.js';
 
 export interface NodeTiming {
   node: Node;
@@ -130,6 +131,8 @@ export class Plan {
   private readonly resolved = new Map<Node, Resolved>();
   private readonly orders = new Map<Graph, Node[]>();
   private readonly functions = new Map<string, ModelFunction>();
+  /** Intermediate buffers recycled from run to run (per-run state kept off the hot path). */
+  private readonly pool = new BufferPool();
 
   constructor(readonly model: Model) {
     for (const f of model.functions) this.functions.set(`${f.domain}::${f.name}`, f);
@@ -184,7 +187,10 @@ export class Plan {
     const scope = new Scope();
     for (const [k, v] of g.initializers) scope.values.set(k, v);
     g.inputs.forEach((vi, i) => scope.values.set(vi.name, inputs[i]));
-    const outputs = this.runGraph(g, scope, opts, timings, '');
+    const outputs = withPool(this.pool, () => this.runGraph(g, scope, opts, timings, ''));
+    const keep = new Set<ArrayBufferLike>();
+    for (const v of outputs) for (const t of v === null ? [] : 'kind' in v ? v.items : [v]) if (!Array.isArray(t.data)) keep.add(t.data.buffer);
+    this.pool.reclaim(keep);
     return { outputs, timings };
   }
 

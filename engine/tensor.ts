@@ -1,3 +1,5 @@
+import { activePool } from './buffer-pool.js';
+
 // Tensors as the engine holds them: a flat typed array in row-major order plus dims.
 // float16 and bfloat16 are held decoded in a Float32Array (values already rounded to the
 // narrow type), so every float kernel serves them; they are re-encoded only on output.
@@ -32,6 +34,9 @@ export type TypedArray =
   | BigUint64Array;
 
 export type TensorData = TypedArray | string[];
+
+/** float32 tensors from this size on are recycled between runs (see buffer-pool.ts). */
+const POOLED_MIN_ELEMENTS = 1024;
 
 /** ONNX TensorProto.DataType numbers for the types the engine holds. */
 export const ONNX_TYPE_OF: Record<DType, number> = {
@@ -100,6 +105,9 @@ export function isBigIntType(t: DType): boolean {
 }
 
 export function allocate(dtype: DType, n: number): TensorData {
+  // Large float32 buffers come from the running plan's pool; small ones are cheap to allocate.
+  const pool = dtype === 'float32' && n >= POOLED_MIN_ELEMENTS ? activePool() : undefined;
+  if (pool) return pool.take(n);
   switch (dtype) {
     case 'float32':
     case 'float16':

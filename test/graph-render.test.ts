@@ -44,7 +44,11 @@ function fakeRun(nodes: { name: string; opType: string }[]): ModeRun {
   } as ModeRun;
 }
 
-describe.skipIf(!canRun)('graph view in Chromium', () => {
+describe('graph view in Chromium', () => {
+  it('has Chromium and the graph bundle to run with', () => {
+    expect(canRun, 'needs /usr/bin/chromium (apt-get install chromium) and ../shared/testdata/models/ppocr_v4_det').toBe(true);
+  });
+
   let browser: Browser;
   let page: Page;
   let graph: GraphView;

@@ -1,46 +1,13 @@
-import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { buildGraphView, summarizeAttr, type GraphView } from '../common/graphview.js';
-import type { Model, Node } from '../engine/graph.js';
 import { loadModel } from '../engine/onnx/loader.js';
 import type { ModeRun } from '../engine/profile.js';
 import type { Tensor } from '../engine/tensor.js';
 import { SHARED } from './support/paths.js';
+import { branchyModel, modelOf, node } from './support/synthetic-graph.js';
 
 const PPOCR = path.join(SHARED, 'models/ppocr_v4_det/model.onnx');
-
-function modelOf(nodes: Node[], inputs = ['x'], outputs = [nodes[nodes.length - 1].outputs[0]]): Model {
-  return {
-    path: 'synthetic.onnx',
-    irVersion: 8,
-    producer: 'test',
-    opsets: new Map([['', 17]]),
-    graph: { name: 'synthetic', nodes, inputs: inputs.map((name) => ({ name })), outputs: outputs.map((name) => ({ name })), initializers: new Map(), valueInfo: new Map() },
-    functions: [],
-    bytes: 0,
-  };
-}
-
-const node = (name: string, opType: string, inputs: string[], outputs: string[], attrs: Node['attrs'] = {}): Node => ({ name, opType, domain: '', inputs, outputs, attrs });
-
-/** Residual blocks with a three-way fan-out, like a transformer layer: deep and branchy. */
-function branchyModel(count: number): Model {
-  const nodes: Node[] = [];
-  let prev = 'x';
-  const add = (op: string, inputs: string[]) => {
-    const out = `t${nodes.length}`;
-    nodes.push(node(`/blk/n${nodes.length}`, op, inputs, [out]));
-    return out;
-  };
-  while (nodes.length < count) {
-    const norm = add('LayerNormalization', [prev]);
-    const [q, k, v] = [0, 1, 2].map(() => add('Reshape', [add('Add', [add('MatMul', [norm])])]));
-    const attn = add('MatMul', [add('Softmax', [add('MatMul', [q, k])]), v]);
-    prev = add('Add', [add('MatMul', [attn]), prev]);
-  }
-  return modelOf(nodes, ['x'], [prev]);
-}
 
 function overlaps(view: GraphView): number {
   const boxes = view.nodes.map((n) => [n.x - n.width / 2, n.y - n.height / 2, n.x + n.width / 2, n.y + n.height / 2]);
@@ -118,7 +85,7 @@ describe('summarizeAttr', () => {
   });
 });
 
-describe.skipIf(!fs.existsSync(PPOCR))('buildGraphView on ppocr_v4_det (672 nodes)', () => {
+describe('buildGraphView on ppocr_v4_det (672 nodes)', () => {
   it('lays out without overlaps, Constant nodes hidden', () => {
     const model = loadModel(PPOCR);
     const t0 = performance.now();
@@ -130,7 +97,8 @@ describe.skipIf(!fs.existsSync(PPOCR))('buildGraphView on ppocr_v4_det (672 node
     expect(view.nodes.some((n) => n.label === 'Constant')).toBe(false);
     expect(overlaps(view)).toBe(0);
     expect(view.edges.every((e) => e.points.length >= 2)).toBe(true);
-    expect(ms).toBeLessThan(5000);
+    // A regression guard, generous for a loaded 2-core CI machine; bench/ui.ts measures the real figure.
+    expect(ms).toBeLessThan(20_000);
     // Plain JSON for postMessage.
     expect(JSON.parse(JSON.stringify(view))).toEqual(view);
   });
@@ -145,7 +113,8 @@ describe('buildGraphView at scale', () => {
     console.log(`branchy 5000: ${view.layoutUnits} layout units, ${view.layoutEngine}, ${ms.toFixed(0)} ms`);
     expect(view.nodes.length).toBeGreaterThanOrEqual(5000);
     expect(view.layoutEngine).toBe('dagre');
-    expect(ms).toBeLessThan(10_000);
+    // A regression guard, generous for a loaded 2-core CI machine; bench/ui.ts measures the real figure.
+    expect(ms).toBeLessThan(30_000);
   });
 
   it('a 5000-node straight chain collapses to one unit; the built-in layering also places everything', () => {
