@@ -12,6 +12,8 @@ export class ProfilePanel implements vscode.Disposable {
   private panel: vscode.WebviewPanel | undefined;
   private profiles: ProfileDoc[] = [];
   private pendingView: WebviewView | undefined;
+  /** The page was just built with the profiles embedded and has not said it is ready yet. */
+  private embeddedUnread = false;
 
   constructor(
     private readonly extensionUri: vscode.Uri,
@@ -36,7 +38,10 @@ export class ProfilePanel implements vscode.Disposable {
       this.panel.iconPath = vscode.Uri.joinPath(this.extensionUri, 'media', 'icon.png');
       this.panel.onDidDispose(() => (this.panel = undefined));
       this.panel.webview.onDidReceiveMessage((msg: FromWebview) => {
-        if (msg?.type === 'ready') this.postState();
+        // A page built with the profiles embedded already has them: posting them again would
+        // render 10k-row tables twice. Later 'ready's (a reloaded page) get the state posted.
+        if (msg?.type === 'ready' && !this.embeddedUnread) this.postState();
+        if (msg?.type === 'ready') this.embeddedUnread = false;
         this.onMessage(msg);
       });
       this.pendingView = view;
@@ -71,6 +76,7 @@ export class ProfilePanel implements vscode.Disposable {
     const nonce = crypto.randomBytes(16).toString('base64');
     const style = this.bundle('webview.css');
     if (script) {
+      this.embeddedUnread = true;
       return webviewPage({
         cspSource: webview.cspSource,
         nonce,
