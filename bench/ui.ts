@@ -15,6 +15,7 @@ import { loadModel } from '../engine/onnx/loader.js';
 import { renderHtmlReport } from '../engine/report/html.js';
 import { latencyStats } from '../engine/stats.js';
 import * as cs from '../test/e2e/code-server.js';
+import { CHROMIUM_ARGS } from '../test/support/chromium.js';
 import { bigProfile } from '../test/support/big-profile.js';
 import { branchyModel } from '../test/support/synthetic-graph.js';
 import { replaceSection } from './report.js';
@@ -22,15 +23,6 @@ import { replaceSection } from './report.js';
 const ROOT = path.resolve(__dirname, '..');
 const PPOCR = path.resolve(ROOT, '../shared/testdata/models/ppocr_v4_det/model.onnx');
 const EXAMPLE = path.join(ROOT, 'examples', 'shapes-mobilenetv2');
-const BROWSER_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 /** The product requirement for the op table of a 10k-op profile. */
 const FIRST_PAINT_TARGET_MS = 1000;
 
@@ -86,7 +78,7 @@ async function reportFirstPaint(): Promise<Metric[]> {
   const context = await chromium.launchPersistentContext(tmp('armml-bench-chromium-'), {
     executablePath: cs.CHROMIUM,
     headless: true,
-    args: BROWSER_ARGS,
+    args: CHROMIUM_ARGS,
     viewport: { width: 1280, height: 820 },
   });
   const app: number[] = [];

@@ -4,14 +4,14 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { build } from 'esbuild';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildGraphView, type GraphView } from '../common/graphview.js';
 import { loadModel } from '../engine/onnx/loader.js';
 import type { ModeRun } from '../engine/profile.js';
 import { ROOT, SHARED } from './support/paths.js';
+import { CHROMIUM, launchChromiumContext } from './support/chromium.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const MODEL = path.join(SHARED, 'models/ppocr_v4_det/model.onnx');
 const SHOTS = path.join(ROOT, 'test-results/graph');
 const canRun = fs.existsSync(CHROMIUM) && fs.existsSync(MODEL);
@@ -62,12 +62,7 @@ describe('graph view in Chromium', () => {
     await build({ entryPoints: [path.join(ROOT, 'webview/graph/main.ts')], outfile: path.join(outdir, 'graph.js'), bundle: true, platform: 'browser', format: 'iife', logLevel: 'silent' });
     const js = fs.readFileSync(path.join(outdir, 'graph.js'), 'utf8');
     const css = fs.readFileSync(path.join(outdir, 'graph.css'), 'utf8');
-    const context = await chromium.launchPersistentContext(userDataDir, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-      viewport: { width: 1280, height: 800 },
-    });
+    const context = await launchChromiumContext({ width: 1280, height: 800 });
     browser = context.browser()!;
     page = context.pages()[0] ?? (await context.newPage());
     const errors: string[] = [];

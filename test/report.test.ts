@@ -7,15 +7,15 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { build } from 'esbuild';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ProfileDoc } from '../engine/profile.js';
 import { jsonForScript, renderHtmlReport } from '../engine/report/html.js';
 import { formatMs } from '../common/format.js';
 import { bigProfile } from './support/big-profile.js';
 import { ROOT, SHARED } from './support/paths.js';
+import { CHROMIUM, launchChromiumContext } from './support/chromium.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const SHOTS = path.join(ROOT, 'test-results/report');
 const FIXTURES = path.join(ROOT, 'test/fixtures/profile');
 const MNIST = path.join(SHARED, 'models/mnist-8/model.onnx');
@@ -87,20 +87,7 @@ describe('HTML report in Chromium', () => {
       renderHtmlReport([load('mnist-8.profile.json'), load('tiny-cnn.profile.json')], { assetsDir: dir }),
     );
     fs.writeFileSync(path.join(dir, 'big.html'), renderHtmlReport([bigProfile(10_000)], { assetsDir: dir }));
-    context = await chromium.launchPersistentContext(fs.mkdtempSync(path.join(os.tmpdir(), 'armml-chromium-')), {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-      viewport: { width: 1280, height: 820 },
-    });
+    context = await launchChromiumContext({ width: 1280, height: 820 });
     page = context.pages()[0] ?? (await context.newPage());
     page.on('pageerror', (e) => problems.push(`page error: ${String(e)}`));
     page.on('console', (m) => {

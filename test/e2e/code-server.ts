@@ -7,12 +7,13 @@ import net from 'node:net';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { chromium, type Browser, type FrameLocator, type Page } from 'playwright-core';
+import { CHROMIUM, CHROMIUM_ARGS } from '../support/chromium.js';
 
 const run = promisify(execFile);
 
 export const ROOT = path.resolve(__dirname, '../..');
 export const VSIX = path.join(ROOT, 'dist', 'arm-ml-profiler.vsix');
-export const CHROMIUM = '/usr/bin/chromium';
+export { CHROMIUM } from '../support/chromium.js';
 /** The extension's id (publisher.name), which names its globalStorage folder. */
 export const EXTENSION_ID = 'arm-ml-profiler.arm-ml-profiler';
 
@@ -224,15 +225,7 @@ export async function launchBrowser(): Promise<Browser> {
   return chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
+    args: CHROMIUM_ARGS,
   });
 }
 
