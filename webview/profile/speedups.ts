@@ -83,7 +83,8 @@ function barChart(bars: Bar[], width: number, caption: string, tooltip: Tooltip)
       .text(b.label);
     const w = Math.max(1, x(b.value) - LABEL_W);
     row.append('rect').attr('class', `armml-bar ${b.cls}`).attr('x', LABEL_W).attr('y', 0).attr('height', BAR_H).attr('width', w);
-    const inside = w > 64;
+    // The value goes inside the bar only when it fits there (about 7 px a character at this size).
+    const inside = w > b.text.length * 7 + 12;
     row
       .append('text')
       .attr('class', inside ? 'armml-bar-value inside' : 'armml-bar-value')
