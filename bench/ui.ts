@@ -6,7 +6,6 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { build } from 'esbuild';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { buildGraphView } from '../common/graphview.js';
 import type { Model } from '../engine/graph.js';
@@ -16,6 +15,7 @@ import { renderHtmlReport } from '../engine/report/html.js';
 import { latencyStats } from '../engine/stats.js';
 import * as cs from '../test/e2e/code-server.js';
 import { CHROMIUM_ARGS } from '../test/support/chromium.js';
+import { buildViewer } from '../test/support/viewer-bundle.js';
 import { bigProfile } from '../test/support/big-profile.js';
 import { branchyModel } from '../test/support/synthetic-graph.js';
 import { replaceSection } from './report.js';
@@ -53,20 +53,6 @@ function machine(): string {
     log(`native addon unavailable (${(e as Error).message}); CPU name from os.cpus()`);
     return `${os.cpus()[0]?.model ?? 'unknown CPU'}, ${cores} cores`;
   }
-}
-
-/** The profile viewer bundle (webview.js + webview.css) from the current sources, as scripts/build.mjs ships it. */
-async function buildViewer(dir: string): Promise<void> {
-  await build({
-    entryPoints: [path.join(ROOT, 'webview/profile/main.ts')],
-    outfile: path.join(dir, 'webview.js'),
-    bundle: true,
-    platform: 'browser',
-    target: 'es2020',
-    format: 'iife',
-    minify: true,
-    logLevel: 'silent',
-  });
 }
 
 /** The standalone report of a 10k-op profile, opened at #ops in a fresh headless Chromium, `paints` times. */

@@ -6,7 +6,6 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { build } from 'esbuild';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ProfileDoc } from '../engine/profile.js';
@@ -15,6 +14,7 @@ import { formatMs } from '../common/format.js';
 import { bigProfile } from './support/big-profile.js';
 import { ROOT, SHARED } from './support/paths.js';
 import { CHROMIUM, launchChromiumContext } from './support/chromium.js';
+import { buildViewer } from './support/viewer-bundle.js';
 
 const SHOTS = path.join(ROOT, 'test-results/report');
 const FIXTURES = path.join(ROOT, 'test/fixtures/profile');
@@ -71,17 +71,7 @@ describe('HTML report in Chromium', () => {
 
   beforeAll(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'armml-report-'));
-    // The same bundle scripts/build.mjs ships, built here so the test does not depend on a prior build.
-    await build({
-      entryPoints: [path.join(ROOT, 'webview/profile/main.ts')],
-      outfile: path.join(dir, 'webview.js'),
-      bundle: true,
-      platform: 'browser',
-      target: 'es2020',
-      format: 'iife',
-      minify: true,
-      logLevel: 'silent',
-    });
+    await buildViewer(dir);
     fs.writeFileSync(
       path.join(dir, 'small.html'),
       renderHtmlReport([load('mnist-8.profile.json'), load('tiny-cnn.profile.json')], { assetsDir: dir }),
