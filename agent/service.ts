@@ -1,15 +1,12 @@
 // What the agent does for each request: drives the engine. No stdio here, so tests can call it in-process.
-import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { loadModel } from '../engine/onnx/loader.js';
 import { loadNative, type NativeBackend } from '../engine/native.js';
-import { readDataSets } from '../engine/testdata/conformance.js';
-import { syntheticInputs } from '../engine/inputs.js';
+import { chooseInputs } from '../engine/inputs.js';
 import { profileModel, AVAILABLE_MODES, PLANNED_MODES } from '../engine/profile.js';
 import { supportedOps } from '../engine/registry.js';
-import type { Model } from '../engine/graph.js';
-import type { Mode, Value } from '../engine/ops/types.js';
+import type { Mode } from '../engine/ops/types.js';
 import { RequestError, type Handlers, type HelloEvent, type InfoResult, PROTOCOL_VERSION } from '../common/protocol.js';
 
 /** Set by the bundler from package.json; 'dev' when run from sources. */
@@ -88,16 +85,6 @@ function checkModes(value: unknown): Mode[] {
     }
   }
   return [...new Set(value as Mode[])];
-}
-
-/** Like the CLI: the model folder's test_data_set_0 (with reference outputs) when present, else synthetic inputs. */
-export function chooseInputs(model: Model, file: string): { inputs: Value[]; references?: Value[]; label: string } {
-  const g = model.graph;
-  if (fs.existsSync(path.join(path.dirname(file), 'test_data_set_0'))) {
-    const [first] = readDataSets(path.dirname(file), g.inputs, g.outputs);
-    if (first) return { inputs: first.inputs, references: first.outputs.length ? first.outputs : undefined, label: 'test_data_set_0' };
-  }
-  return { inputs: syntheticInputs(g), label: 'synthetic (seeded uniform)' };
 }
 
 export function createHandlers(): Handlers {

@@ -6,14 +6,14 @@ import { Command, InvalidArgumentError } from 'commander';
 import { loadModel } from '../engine/onnx/loader.js';
 import { Plan } from '../engine/executor.js';
 import { loadNative } from '../engine/native.js';
-import { readInputs, readDataSets } from '../engine/testdata/conformance.js';
+import { readInputs } from '../engine/testdata/conformance.js';
 import { tensorToProtoBytes } from '../engine/onnx/tensor-proto.js';
-import { syntheticInputs, bindInputs } from '../engine/inputs.js';
+import { chooseInputs, bindInputs } from '../engine/inputs.js';
 import { profileModel, AVAILABLE_MODES, PLANNED_MODES } from '../engine/profile.js';
 import { toChromeTrace } from '../engine/trace.js';
 import { renderHtmlReport } from '../engine/report/html.js';
 import { supportedOps } from '../engine/registry.js';
-import type { Mode, Value } from '../engine/ops/types.js';
+import type { Mode } from '../engine/ops/types.js';
 import { profileReport, table } from './format.js';
 import { BENCH_KINDS, benchRows, isBenchKind, peakLine, runBench } from '../engine/bench.js';
 
@@ -58,24 +58,6 @@ function parseShapes(v: string, prev: Record<string, number[]> = {}): Record<str
 function writeFile(file: string, data: string | Uint8Array): void {
   fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
   fs.writeFileSync(file, data);
-}
-
-/** Inputs from --inputs DIR, else the model folder's test_data_set_0, else synthetic ones. */
-function chooseInputs(model: ReturnType<typeof loadModel>, modelFile: string, inputsDir?: string, shapes?: Record<string, number[]>): { inputs: Value[]; references?: Value[]; label: string } {
-  const g = model.graph;
-  if (inputsDir) {
-    if (!fs.existsSync(inputsDir)) throw new UsageError(`${inputsDir}: folder not found`);
-    const inputs = readInputs(inputsDir, g.inputs);
-    const hasOutputs = fs.readdirSync(inputsDir).some((f) => /^output_\d+\.pb$/.test(f));
-    const references = hasOutputs ? readDataSets(path.dirname(inputsDir), g.inputs, g.outputs).find((s) => path.resolve(s.dir) === path.resolve(inputsDir))?.outputs : undefined;
-    return { inputs, references, label: path.basename(inputsDir) };
-  }
-  const set0 = path.join(path.dirname(modelFile), 'test_data_set_0');
-  if (!shapes && fs.existsSync(set0)) {
-    const [first] = readDataSets(path.dirname(modelFile), g.inputs, g.outputs);
-    return { inputs: first.inputs, references: first.outputs.length ? first.outputs : undefined, label: 'test_data_set_0' };
-  }
-  return { inputs: syntheticInputs(g, shapes ?? {}), label: 'synthetic (seeded uniform)' };
 }
 
 const program = new Command();
@@ -150,7 +132,8 @@ program
     if (o.target && o.target !== 'local') throw new UsageError(`--target ${o.target}: remote targets are not available yet; only local runs are`);
     const file = resolveModel(modelArg);
     const model = loadModel(file);
-    const { inputs, references, label } = chooseInputs(model, file, o.inputs, o.inputShape);
+    if (o.inputs && !fs.existsSync(o.inputs)) throw new UsageError(`${o.inputs}: folder not found`);
+    const { inputs, references, label } = chooseInputs(model, file, { inputsDir: o.inputs, shapes: o.inputShape });
     const native = loadNative();
     const ac = new AbortController();
     process.once('SIGINT', () => {

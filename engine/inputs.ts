@@ -1,6 +1,9 @@
 // Input binding: symbolic dims bound from the inputs, declared shapes checked, and
 // deterministic synthetic inputs for models that come without test data.
-import type { Graph, ValueInfo } from './graph.js';
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Graph, Model, ValueInfo } from './graph.js';
+import { readDataSets, readInputs } from './testdata/conformance.js';
 import { Tensor, writeNumbers, type DType } from './tensor.js';
 import type { Value } from './ops/types.js';
 
@@ -87,4 +90,34 @@ export function syntheticInputs(graph: Graph, shapes: Record<string, number[]> =
     writeNumbers(tensor, vals);
     return tensor;
   });
+}
+
+export interface ChosenInputs {
+  inputs: Value[];
+  /** Expected outputs, when the inputs came with them. */
+  references?: Value[];
+  /** Where the inputs came from, for the report. */
+  label: string;
+}
+
+/**
+ * The inputs a profile runs on: `inputsDir` (input_K.pb, with output_K.pb as references when
+ * present), else the model folder's test_data_set_0 (unless synthetic shapes are asked for),
+ * else seeded synthetic inputs.
+ */
+export function chooseInputs(model: Model, modelFile: string, opts: { inputsDir?: string; shapes?: Record<string, number[]> } = {}): ChosenInputs {
+  const g = model.graph;
+  const { inputsDir, shapes } = opts;
+  if (inputsDir) {
+    if (!fs.existsSync(inputsDir)) throw new InputError(`${inputsDir}: folder not found`);
+    const inputs = readInputs(inputsDir, g.inputs);
+    const hasOutputs = fs.readdirSync(inputsDir).some((f) => /^output_\d+\.pb$/.test(f));
+    const references = hasOutputs ? readDataSets(path.dirname(inputsDir), g.inputs, g.outputs).find((s) => path.resolve(s.dir) === path.resolve(inputsDir))?.outputs : undefined;
+    return { inputs, references, label: path.basename(inputsDir) };
+  }
+  if (!shapes && fs.existsSync(path.join(path.dirname(modelFile), 'test_data_set_0'))) {
+    const [first] = readDataSets(path.dirname(modelFile), g.inputs, g.outputs);
+    if (first) return { inputs: first.inputs, references: first.outputs.length ? first.outputs : undefined, label: 'test_data_set_0' };
+  }
+  return { inputs: syntheticInputs(g, shapes ?? {}), label: 'synthetic (seeded uniform)' };
 }
