@@ -127,44 +127,36 @@ async function poll<T>(what: string, timeoutMs: number, probe: () => T | undefin
   }
 }
 
+interface WebviewTimes {
+  /** Our page's first script (the 'armml:page' mark) to the op table filled. */
+  page: number;
+  /** VS Code's webview frame before our page: its fake.html navigation, through its service worker. */
+  frame: number;
+  /** Enter in the Open dialog to the op table filled, wall clock. */
+  endToEnd: number;
+}
+
 /** Opens a profile file through "Arm ML: Open Profile…" (VS Code's own file dialog in code-server). */
-async function openProfileInWebview(page: Page, file: string): Promise<number> {
-  const widget = page.locator('.quick-input-widget');
-  const input = widget.locator('input');
-  const dialog = page.locator('.quick-input-widget', { hasText: 'armml.profile/1' });
-  // A loaded machine can swallow a keystroke while the palette or the dialog is still settling: retry.
-  for (let attempt = 1; ; attempt++) {
-    try {
-      await page.keyboard.press('Escape');
-      await page.keyboard.press('F1');
-      await input.fill('>Arm ML: Open Profile');
-      await widget.locator('.quick-input-list .monaco-list-row', { hasText: 'Open Profile' }).first().waitFor({ state: 'visible' });
-      await page.waitForTimeout(300);
-      await page.keyboard.press('Enter');
-      await dialog.waitFor({ state: 'visible', timeout: 15_000 });
-      // The dialog fills in its default folder asynchronously, over anything typed before that.
-      await poll('the file dialog to settle', 15_000, async () => ((await input.inputValue()).includes('/') ? true : undefined));
-      await page.waitForTimeout(300);
-      await input.fill(file);
-      // The simple file dialog resolves the typed path as it goes: wait until it lists the file.
-      await widget
-        .locator('.quick-input-list .monaco-list-row', { hasText: path.basename(file) })
-        .first()
-        .waitFor({ timeout: 15_000 });
-      await page.waitForTimeout(300);
-      if ((await input.inputValue()) !== file) throw new Error('the file dialog replaced the typed path');
-      await page.keyboard.press('Enter');
-      await dialog.waitFor({ state: 'hidden', timeout: 15_000 });
-      break;
-    } catch (e) {
-      if (attempt >= 3) throw e;
-    }
-  }
+async function openProfileInWebview(page: Page, file: string): Promise<WebviewTimes> {
+  const openedAt = await cs.openProfileFile(page, file);
   const frame = await cs.webviewWith(page, '[data-testid="op-count"]', 60_000);
-  return poll('the webview op table', 60_000, async () => {
+  const filled = await poll('the webview op table', 60_000, async () => {
     const v = Number(await frame.locator('html').getAttribute('data-op-table-paint-ms'));
     return v > 0 ? v : undefined;
   });
+  // All on the webview document's clock (which starts at VS Code's fake.html navigation). A
+  // string, not a function: tsx would wrap a function's inner closures in a helper the page lacks.
+  const t = (await frame.locator('html').evaluate(`(() => {
+    const nav = performance.getEntriesByType('navigation')[0];
+    const at = (n) => performance.getEntriesByName(n)[0]?.startTime;
+    return { origin: performance.timeOrigin, worker: nav?.workerStart, page: at('armml:page'), script: at('armml:script'), parsed: at('armml:parsed') };
+  })()`)) as { origin: number; worker?: number; page?: number; script?: number; parsed?: number };
+  if (t.page === undefined) throw new Error("the webview page has no 'armml:page' mark");
+  const f = (v?: number) => (v === undefined ? '?' : v.toFixed(0));
+  log(
+    `  webview clock (ms): document start = Enter + ${(t.origin - openedAt).toFixed(0)}; service worker ${f(t.worker)}, our page ${f(t.page)}, bundle runs ${f(t.script)}, profiles parsed ${f(t.parsed)}, table filled ${f(filled)}`,
+  );
+  return { page: filled - t.page, frame: t.page, endToEnd: t.origin + filled - openedAt };
 }
 
 /**
@@ -189,7 +181,7 @@ async function vscodeActivation(): Promise<{ metrics: Metric[]; version: string 
   const moduleLoad: number[] = [];
   const activate: number[] = [];
   const total: number[] = [];
-  const webviewPaint: number[] = [];
+  const webview: WebviewTimes[] = [];
   let version = '';
   try {
     browser = await cs.launchBrowser();
@@ -214,9 +206,9 @@ async function vscodeActivation(): Promise<{ metrics: Metric[]; version: string 
           `activation ${i + 1}/${loads}: module load ${rec.moduleLoadMs.toFixed(1)} ms, activate() ${rec.activateMs.toFixed(1)} ms, total ${rec.totalMs.toFixed(1)} ms`,
         );
         try {
-          const ms = await openProfileInWebview(page, profileFile);
-          webviewPaint.push(ms);
-          log(`webview op table filled (10k ops): ${ms.toFixed(0)} ms after the webview document started`);
+          const w = await openProfileInWebview(page, profileFile);
+          webview.push(w);
+          log(`webview op table filled (10k ops): ${w.page.toFixed(0)} ms after our page started, ${w.endToEnd.toFixed(0)} ms after Enter`);
         } catch (e) {
           log(`webview first paint not measured on load ${i + 1}: ${(e as Error).message.split('\n')[0]}`);
           if (process.env.ARMML_BENCH_SHOTS)
@@ -236,12 +228,22 @@ async function vscodeActivation(): Promise<{ metrics: Metric[]; version: string 
     { name: 'VS Code: `activate()` (`activateMs`)', samples: activate },
     { name: 'VS Code: activation total (`totalMs`)', samples: total },
   ];
-  if (webviewPaint.length)
-    metrics.push({
-      name: 'VS Code webview: op table filled, 10k ops (Open Profile…)',
-      samples: webviewPaint,
-      targetMs: FIRST_PAINT_TARGET_MS,
-    });
+  if (webview.length)
+    metrics.push(
+      {
+        name: 'VS Code webview: op table filled, 10k ops, from our page\'s start (Open Profile…)',
+        samples: webview.map((w) => w.page),
+        targetMs: FIRST_PAINT_TARGET_MS,
+      },
+      {
+        name: "VS Code webview: VS Code's frame set-up before our page (fake.html navigation via its service worker)",
+        samples: webview.map((w) => w.frame),
+      },
+      {
+        name: 'VS Code: Enter in the Open Profile dialog → op table filled, 10k ops (wall clock)',
+        samples: webview.map((w) => w.endToEnd),
+      },
+    );
   return { metrics, version };
 }
 
@@ -288,7 +290,7 @@ async function main() {
       const vs = await vscodeActivation();
       metrics.push(...vs.metrics);
       notes.push(
-        `VS Code ${vs.version} (code-server 4.100.3) with the packaged .vsix, one server, ${loads} page loads in a fresh browser context each (a new extension host each); activation triggered by "Arm ML: Show CPU Features", times from the extension's own activation record. The webview row: the same 10k-op profile opened with "Arm ML: Open Profile…" in each page load, \`data-op-table-paint-ms\` of the results webview, counted from the webview document's start (so it includes the extension reading the file and posting 10k rows to the webview).`,
+        `VS Code ${vs.version} (code-server 4.100.3) with the packaged .vsix, one server, ${loads} page loads in a fresh browser context each (a new extension host each); activation triggered by "Arm ML: Show CPU Features", times from the extension's own activation record. The webview rows: the same 10k-op profile opened with "Arm ML: Open Profile…" in each page load. The page's first paint counts from its first script (the \`armml:page\` mark in the head) to \`data-op-table-paint-ms\`, so it includes loading the bundle and receiving, decoding and parsing the 3.5 MB of profile JSON the extension posts. Before our page exists, VS Code loads an empty fake.html into the webview frame through its service worker; the time that takes (the second row; the same for any extension's webview and spent mostly waiting, with the workbench's main thread idle) and the whole path from the dialog are reported without a target.`,
       );
     } catch (e) {
       log(`VS Code part failed: ${(e as Error).stack}`);

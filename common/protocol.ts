@@ -132,7 +132,12 @@ export type FromAgent = HelloEvent | ProgressEvent | LogEvent | OkReply | ErrRep
 export type WebviewView = 'stack' | 'speedups' | 'ops' | 'timeline' | 'roofline';
 
 export type ToWebview =
-  | { type: 'profiles'; profiles: ProfileDoc[] }
+  /**
+   * The profiles (ProfileDoc[], oldest first) as UTF-8 JSON. Bytes cross VS Code's webview
+   * channel as one buffer, where an array of objects would be serialized and cloned field by field
+   * at each hop: for a 10k-op profile that is most of the time to first paint.
+   */
+  | { type: 'profiles'; json: Uint8Array }
   | { type: 'show'; view: WebviewView }
   | { type: 'graph'; graph: GraphView };
 

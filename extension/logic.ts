@@ -215,8 +215,6 @@ export interface WebviewPageOptions {
   body: string;
   scripts?: string[];
   styles?: string[];
-  /** A global set before the scripts run, e.g. ARMML_PROFILES. */
-  globals?: Record<string, unknown>;
   inlineStyle?: string;
 }
 
@@ -233,10 +231,6 @@ export function webviewPage(o: WebviewPageOptions): string {
     `img-src ${o.cspSource} data:`,
     `font-src ${o.cspSource}`,
   ].join('; ');
-  // JSON inside <script> must not be able to close the element.
-  const globals = Object.entries(o.globals ?? {})
-    .map(([k, v]) => `window.${k} = ${JSON.stringify(v).replace(/</g, '\\u003c').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029')};`)
-    .join('\n');
   return `<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -244,12 +238,12 @@ export function webviewPage(o: WebviewPageOptions): string {
 <meta http-equiv="Content-Security-Policy" content="${csp}">
 <meta name="viewport" content="width=device-width, initial-scale=1.0">
 <title>${escapeHtml(o.title)}</title>
+${o.scripts?.length ? `<script nonce="${o.nonce}">performance.mark('armml:page')</script>` : ''}
 ${(o.styles ?? []).map((s) => `<link rel="stylesheet" href="${s}">`).join('\n')}
 ${o.inlineStyle ? `<style>${o.inlineStyle}</style>` : ''}
 </head>
 <body>
 ${o.body}
-${globals ? `<script nonce="${o.nonce}">${globals}</script>` : ''}
 ${(o.scripts ?? []).map((s) => `<script nonce="${o.nonce}" src="${s}"></script>`).join('\n')}
 </body>
 </html>`;

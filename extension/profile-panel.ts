@@ -1,6 +1,9 @@
 // The results panel: one webview that accumulates profiles so they can be compared side by side.
-// It renders with dist/webview.js + dist/webview.css when installed (given the profiles both as
-// window.ARMML_PROFILES and as {type:'profiles'} messages), else with a plain summary table.
+// It renders with dist/webview.js + dist/webview.css when installed, else with a plain summary
+// table. The page itself is small; the profiles follow as one {type:'profiles'} message of JSON
+// bytes, posted as soon as the HTML is set: VS Code holds messages until the page has loaded, so
+// the bytes travel while it sets the webview frame up (a 10k-op profile embedded in the HTML, or
+// sent only when the page asks, reached the table later).
 import fs from 'node:fs';
 import crypto from 'node:crypto';
 import * as vscode from 'vscode';
@@ -12,8 +15,8 @@ export class ProfilePanel implements vscode.Disposable {
   private panel: vscode.WebviewPanel | undefined;
   private profiles: ProfileDoc[] = [];
   private pendingView: WebviewView | undefined;
-  /** The page was just built with the profiles embedded and has not said it is ready yet. */
-  private embeddedUnread = false;
+  /** The state went out with the page's HTML; the page's first 'ready' needs no second copy. */
+  private sentWithHtml = false;
 
   constructor(
     private readonly extensionUri: vscode.Uri,
@@ -38,20 +41,21 @@ export class ProfilePanel implements vscode.Disposable {
       this.panel.iconPath = vscode.Uri.joinPath(this.extensionUri, 'media', 'icon.png');
       this.panel.onDidDispose(() => (this.panel = undefined));
       this.panel.webview.onDidReceiveMessage((msg: FromWebview) => {
-        // A page built with the profiles embedded already has them: posting them again would
-        // render 10k-row tables twice. Later 'ready's (a reloaded page) get the state posted.
-        if (msg?.type === 'ready' && !this.embeddedUnread) this.postState();
-        if (msg?.type === 'ready') this.embeddedUnread = false;
+        // A reloaded page starts empty and says 'ready' again: that one gets the state.
+        if (msg?.type === 'ready') {
+          if (this.sentWithHtml) this.sentWithHtml = false;
+          else this.postState();
+        }
         this.onMessage(msg);
       });
       this.pendingView = view;
-      this.panel.webview.html = this.html(script);
+      this.setHtml(script);
     } else if (script) {
       this.pendingView = view;
       this.postState();
       this.panel.reveal(undefined, false);
     } else {
-      this.panel.webview.html = this.html(undefined);
+      this.setHtml(undefined);
       this.panel.reveal(undefined, false);
     }
     const latest = profiles[profiles.length - 1];
@@ -67,8 +71,15 @@ export class ProfilePanel implements vscode.Disposable {
   }
 
   private postState(): void {
-    this.post({ type: 'profiles', profiles: this.profiles });
+    this.post({ type: 'profiles', json: new TextEncoder().encode(JSON.stringify(this.profiles)) });
     if (this.pendingView) this.post({ type: 'show', view: this.pendingView });
+    this.pendingView = undefined;
+  }
+
+  private setHtml(script: vscode.Uri | undefined): void {
+    this.panel!.webview.html = this.html(script);
+    this.sentWithHtml = script !== undefined;
+    if (script) this.postState();
   }
 
   private html(script: vscode.Uri | undefined): string {
@@ -76,7 +87,6 @@ export class ProfilePanel implements vscode.Disposable {
     const nonce = crypto.randomBytes(16).toString('base64');
     const style = this.bundle('webview.css');
     if (script) {
-      this.embeddedUnread = true;
       return webviewPage({
         cspSource: webview.cspSource,
         nonce,
@@ -84,7 +94,6 @@ export class ProfilePanel implements vscode.Disposable {
         body: '<div id="armml-root"></div>',
         scripts: [webview.asWebviewUri(script).toString()],
         styles: style ? [webview.asWebviewUri(style).toString()] : [],
-        globals: { ARMML_PROFILES: this.profiles, ...(this.pendingView ? { ARMML_VIEW: this.pendingView } : {}) },
       });
     }
     return webviewPage({

@@ -285,3 +285,42 @@ export async function webviewWith(page: Page, selector: string, timeoutMs = 60_0
     await page.waitForTimeout(250);
   }
 }
+
+/**
+ * Opens a profile file through "Arm ML: Open Profile…" and VS Code's own file dialog (the simple
+ * one, in code-server). Returns Date.now() at the Enter that accepts the file.
+ */
+export async function openProfileFile(page: Page, file: string): Promise<number> {
+  const widget = page.locator('.quick-input-widget');
+  const input = widget.locator('input');
+  const dialog = page.locator('.quick-input-widget', { hasText: 'armml.profile/1' });
+  // A loaded machine can swallow a keystroke while the palette or the dialog is still settling: retry.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await runCommand(page, 'Arm ML: Open Profile');
+      await dialog.waitFor({ state: 'visible', timeout: 15_000 });
+      // The dialog fills in its default folder asynchronously, over anything typed before that.
+      await expectSoon('the file dialog to settle', 15_000, async () => (await input.inputValue()).includes('/'));
+      await page.waitForTimeout(300);
+      await input.fill(file);
+      // The dialog resolves the typed path as it goes: wait until it lists the file.
+      await widget.locator('.quick-input-list .monaco-list-row', { hasText: path.basename(file) }).first().waitFor({ timeout: 15_000 });
+      await page.waitForTimeout(300);
+      if ((await input.inputValue()) !== file) throw new Error('the file dialog replaced the typed path');
+      const at = Date.now();
+      await page.keyboard.press('Enter');
+      await dialog.waitFor({ state: 'hidden', timeout: 15_000 });
+      return at;
+    } catch (e) {
+      if (attempt >= 3) throw e;
+    }
+  }
+}
+
+async function expectSoon(what: string, timeoutMs: number, probe: () => Promise<boolean>): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await probe())) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}

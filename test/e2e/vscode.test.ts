@@ -8,15 +8,21 @@
 //
 // Needs: apt-get install -y libkrb5-dev ripgrep chromium (code-server is installed on first run
 // into .cache/code-server by scripts/e2e-setup.sh, about 90 s).
+import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, FrameLocator, Page } from 'playwright-core';
 import type { ModeRun, ProfileDoc } from '../../engine/profile.js';
 import { formatMs, formatSpeedup } from '../../common/format.js';
 import { loadModel } from '../../engine/onnx/loader.js';
 import * as cs from './code-server.js';
+import { renderHtmlReport } from '../../engine/report/html.js';
+import { renderSignatureScript } from '../support/render-signature.js';
+
+const execFileP = promisify(execFile);
 
 const EXAMPLE = path.join(cs.ROOT, 'examples', 'shapes-mobilenetv2');
 const MODEL_DIR = 'shapes-mobilenetv2';
@@ -360,5 +366,57 @@ describe('VS Code end to end (code-server + Chromium)', () => {
       expect(await frame.locator('body').getAttribute('class')).toContain(theme === 'dark' ? 'vscode-dark' : 'vscode-light');
     }
     for (const theme of ['dark', 'light']) expect(fs.existsSync(path.join(OUT, `profile-stack-${theme}.png`))).toBe(true);
+  }, 240_000);
+
+  it('draws a profile from the CLI and one from the extension exactly as the CLI report does', async () => {
+    const doc = needProfile();
+    // The CLI profiles the same model, as a user would in a terminal.
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'armml-e2e-cli-'));
+    const json = path.join(tmp, 'cli.profile.json');
+    const model = path.join(dirs.workspace, MODEL_DIR, 'model.onnx');
+    await execFileP(process.execPath, [path.join(cs.ROOT, 'dist', 'cli.js'), 'profile', model, '--modes', 'baseline,eager', '--iters', '3', '--warmup', '1', '--json', json]);
+    const cli = JSON.parse(fs.readFileSync(json, 'utf8')) as ProfileDoc;
+
+    // The extension opens it beside its own profile (newest selected), and `armml profile --html`'s
+    // renderer draws the same two in a page of the webview's size.
+    await cs.openProfileFile(page, json);
+    const frame = await cs.webviewWith(page, '[data-testid="profile-select"]');
+    await expect.poll(() => frame.locator('[data-testid="profile-select"] vscode-option').count(), { timeout: 30_000 }).toBe(2);
+    fs.writeFileSync(path.join(tmp, 'report.html'), renderHtmlReport([doc, cli]));
+    const size = (await frame.locator('html').evaluate('[window.innerWidth, window.innerHeight]')) as [number, number];
+    const report = await browser!.newPage({ viewport: { width: size[0], height: size[1] } });
+    try {
+      await report.goto(`file://${path.join(tmp, 'report.html')}`);
+      // VS Code pads webview bodies its own way: match the viewer's width, not the window's.
+      const rootWidth = (loc: { evaluate(s: string): Promise<unknown> }) =>
+        loc.evaluate('document.querySelector(\'[data-testid="armml-app"]\').clientWidth') as Promise<number>;
+      const delta = (await rootWidth(frame.locator('html'))) - (await rootWidth(report));
+      if (delta !== 0) {
+        await report.setViewportSize({ width: size[0] + delta, height: size[1] });
+        await report.reload();
+      }
+      expect(await rootWidth(report)).toBe(await rootWidth(frame.locator('html')));
+
+      for (const [index, name] of [[1, 'CLI'], [0, 'extension']] as const) {
+        if (index === 0)
+          for (const target of [frame, report]) {
+            await target.locator('[data-testid="profile-select"]').click();
+            await target.locator('[data-testid="profile-select"]').getByRole('option').nth(0).click();
+            await target.locator('.armml-title h1', { hasText: doc.model.name }).waitFor();
+          }
+        for (const view of ['stack', 'speedups', 'ops', 'timeline', 'roofline'] as const) {
+          await showTab(frame, view);
+          await report.locator(`[data-testid="tab-${view}"]`).click();
+          await report.locator(`[data-view="${view}"]`).waitFor({ state: 'visible' });
+          const webview = (await frame.locator('html').evaluate(renderSignatureScript(view))) as string[];
+          const standalone = (await report.evaluate(renderSignatureScript(view))) as string[];
+          expect(webview.length, `${name} profile, ${view}: elements drawn`).toBeGreaterThan(10);
+          expect(webview, `${name} profile, ${view}: webview vs report`).toEqual(standalone);
+        }
+      }
+    } finally {
+      await report.close();
+      fs.rmSync(tmp, { recursive: true, force: true });
+    }
   }, 240_000);
 });

@@ -1,6 +1,6 @@
 // Entry of the profile viewer bundle (dist/webview.js + dist/webview.css); see webview/README.md.
-// Input: window.ARMML_PROFILES, or a <script type="application/json" id="armml-profiles"> block
-// (the standalone report), or {type:'profiles'} messages from the VS Code host.
+// Input: a <script type="application/json" id="armml-profiles"> block (the standalone report), or
+// {type:'profiles'} messages (JSON bytes) from the VS Code host.
 import '@vscode-elements/elements/dist/vscode-tabs/index.js';
 import '@vscode-elements/elements/dist/vscode-tab-header/index.js';
 import '@vscode-elements/elements/dist/vscode-tab-panel/index.js';
@@ -9,26 +9,37 @@ import '@vscode-elements/elements/dist/vscode-single-select/index.js';
 import '@vscode-elements/elements/dist/vscode-option/index.js';
 import '@vscode-elements/elements/dist/vscode-button/index.js';
 import './profile.css';
+performance.mark('armml:script');
 import type { FromWebview, ToWebview, WebviewView } from '../../common/protocol.js';
 import type { ProfileDoc } from '../../engine/profile.js';
 import { ProfileApp, VIEWS } from './app.js';
 
 interface ViewerGlobals {
-  ARMML_PROFILES?: ProfileDoc[];
-  ARMML_VIEW?: WebviewView;
   armmlApp?: ProfileApp;
   acquireVsCodeApi?: () => { postMessage(message: FromWebview): void };
 }
 const g = window as unknown as ViewerGlobals;
 
 function embeddedProfiles(): ProfileDoc[] | undefined {
-  if (Array.isArray(g.ARMML_PROFILES)) return g.ARMML_PROFILES;
   const block = document.getElementById('armml-profiles');
   if (!block?.textContent) return undefined;
   try {
-    return JSON.parse(block.textContent) as ProfileDoc[];
+    const docs = JSON.parse(block.textContent) as ProfileDoc[];
+    performance.mark('armml:parsed');
+    return docs;
   } catch {
     return undefined;
+  }
+}
+
+/** The host's {type:'profiles'} payload: UTF-8 JSON bytes (a typed array or its ArrayBuffer). */
+function decodeProfiles(json: Uint8Array | ArrayBuffer): ProfileDoc[] {
+  try {
+    const docs: unknown = JSON.parse(new TextDecoder().decode(json));
+    performance.mark('armml:parsed');
+    return Array.isArray(docs) ? (docs as ProfileDoc[]) : [];
+  } catch {
+    return [];
   }
 }
 
@@ -44,7 +55,7 @@ g.armmlApp = app;
 
 window.addEventListener('message', (event: MessageEvent) => {
   const msg = event.data as ToWebview | null;
-  if (msg?.type === 'profiles') app.setProfiles(msg.profiles);
+  if (msg?.type === 'profiles') app.setProfiles(decodeProfiles(msg.json));
   else if (msg?.type === 'show') app.show(msg.view);
 });
 
@@ -54,7 +65,7 @@ const viewFromHash = (): WebviewView | undefined => {
   const hash = location.hash.slice(1);
   return VIEWS.find((v) => v.id === hash)?.id;
 };
-const initial = g.ARMML_VIEW ?? viewFromHash();
+const initial = viewFromHash();
 if (initial) app.show(initial);
 window.addEventListener('hashchange', () => {
   const view = viewFromHash();
