@@ -66,7 +66,7 @@ export function computeHotspots(profile: ProfileDoc, files: SourceFile[], option
   for (const row of run.ops) {
     const op = toHotspotOp(row);
     const places = (row.source ? placeBySource(row.source, files) : []) ?? [];
-    const located = places.length ? places : placeByModule(op.module, index);
+    const located = places.length ? places : placeByModule(op.module, row.op, index);
     if (!located.length) {
       unmatched.push(op);
       continue;
@@ -170,6 +170,15 @@ interface Assignment {
   line: number;
   /** Right-hand side, continuation lines joined. */
   expr: string;
+  /** The positional children when the right-hand side is `nn.Sequential(a, b, …)` written out. */
+  children?: Child[];
+}
+
+/** One positional child of a Sequential: where its constructor is and what it builds. */
+interface Child {
+  line: number;
+  /** The constructor called: `Conv2d` for `nn.Conv2d(...)`, `ConvBNReLU` for a workspace class. */
+  callee: string;
 }
 
 interface PyClass {
@@ -179,6 +188,8 @@ interface PyClass {
   assignments: Map<string, Assignment>;
   /** attr -> lines of `self.attr(` calls and `in self.attr` loops. */
   uses: Map<string, number[]>;
+  /** For `class X(nn.Sequential)`: the children its `super().__init__(a, b, …)` passes, in order. */
+  children?: Child[];
 }
 
 interface SourceIndex {
@@ -232,22 +243,32 @@ function parseClasses(file: SourceFile): PyClass[] {
     if (!trimmed || trimmed.startsWith('#')) continue;
     const indent = indentOf(text);
     while (stack.length && indent <= stack[stack.length - 1].indent) stack.pop();
-    const classMatch = /^class\s+([A-Za-z_]\w*)/.exec(trimmed);
+    const classMatch = /^class\s+([A-Za-z_]\w*)\s*(?:\(([^)]*)\))?/.exec(trimmed);
     if (classMatch) {
       const cls: PyClass = { name: classMatch[1], file: file.path, line: i + 1, assignments: new Map(), uses: new Map() };
+      if (/\bSequential\b/.test(classMatch[2] ?? '')) cls.children = [];
       found.push(cls);
       stack.push({ cls, indent });
       continue;
     }
     const owner = stack[stack.length - 1]?.cls;
     if (!owner) continue;
+    const superInit = /\bsuper\([^)]*\)\.__init__\(/.exec(text);
+    if (superInit && owner.children && !owner.children.length) {
+      owner.children = callArgs(lines, i, superInit.index + superInit[0].length);
+      continue;
+    }
     const assign = /^self\.([A-Za-z_]\w*)\s*(?::[^=]+)?=(?!=)\s*(.*)$/.exec(trimmed);
     if (assign) {
       let expr = assign[2];
       // Constructors span lines (`nn.Sequential(\n ...\n)`): join until the brackets balance.
       for (let j = i + 1; depth(expr) > 0 && j < lines.length && j < i + 200; j++) expr += ` ${lines[j].trim()}`;
       // The first assignment is the definition; later ones (`self.x = None` resets) are not.
-      if (!owner.assignments.has(assign[1])) owner.assignments.set(assign[1], { attr: assign[1], line: i + 1, expr });
+      if (!owner.assignments.has(assign[1])) {
+        const seq = /^(?:nn\.)?Sequential\(/.exec(assign[2]);
+        const children = seq ? callArgs(lines, i, text.indexOf(assign[2]) + seq[0].length) : undefined;
+        owner.assignments.set(assign[1], { attr: assign[1], line: i + 1, expr, ...(children ? { children } : {}) });
+      }
       continue;
     }
     for (const m of trimmed.matchAll(/self\.([A-Za-z_]\w*)\s*\(|\bin\s+self\.([A-Za-z_]\w*)/g)) {
@@ -269,15 +290,51 @@ function depth(expr: string): number {
   return d;
 }
 
+/**
+ * The positional arguments of the call whose `(` ends just before lines[row][col], as children.
+ * Undefined when one cannot be known statically (`*layers`, keyword or OrderedDict arguments).
+ */
+function callArgs(lines: string[], row: number, col: number): Child[] | undefined {
+  const children: Child[] = [];
+  let d = 0;
+  let start = true;
+  for (let r = row; r < lines.length && r < row + 200; r++) {
+    const text = lines[r];
+    for (let c = r === row ? col : 0; c < text.length; c++) {
+      const ch = text[c];
+      if (ch === '#') break;
+      if (start && ch.trim()) {
+        if (ch === ')') return children;
+        const m = /^(?:[A-Za-z_]\w*\.)*([A-Za-z_]\w*)\s*\(/.exec(text.slice(c));
+        if (!m || d > 0) return undefined;
+        children.push({ line: r + 1, callee: m[1] });
+        start = false;
+      }
+      if (ch === '(' || ch === '[' || ch === '{') d++;
+      else if (ch === ')' || ch === ']' || ch === '}') {
+        if (d === 0) return children;
+        d--;
+      } else if (ch === ',' && d === 0) start = true;
+    }
+  }
+  return undefined;
+}
+
 interface Resolution {
   owner: PyClass;
   assignment: Assignment;
   /** Attributes of the module path resolved to an assignment; more is a better match. */
   resolved: number;
+  /** The module path's parts after that attribute (`['1', '0']` for `conv.1.0`). */
+  rest: string[];
 }
 
-/** Places for a module path: the deepest attribute assignment found, plus its call sites. */
-function placeByModule(module: string | undefined, index: SourceIndex): Place[] {
+/**
+ * Places for a module path: the deepest attribute assignment found and its call sites, then the
+ * Sequential children the path's trailing indices lead to (`conv.1.0` -> the second constructor in
+ * `self.conv = nn.Sequential(...)`, then the first in that class's `super().__init__(...)`).
+ */
+function placeByModule(module: string | undefined, opType: string, index: SourceIndex): Place[] {
   if (!module || !index.classes.length) return [];
   const parts = module.split('.');
   let best: Resolution | undefined;
@@ -290,8 +347,77 @@ function placeByModule(module: string | undefined, index: SourceIndex): Place[] 
   const { owner, assignment } = best;
   const places: Place[] = [{ file: owner.file, line: assignment.line, name: assignment.attr }];
   for (const line of owner.uses.get(assignment.attr) ?? []) places.push({ file: owner.file, line, name: assignment.attr });
+  if (best.rest.length && best.rest.every((p) => /^\d+$/.test(p))) places.push(...placeInChildren(best, opType, index));
   return places;
 }
+
+function placeInChildren({ owner, assignment, rest }: Resolution, opType: string, index: SourceIndex): Place[] {
+  const places: Place[] = [];
+  const built = assignment.children ? undefined : classesIn(assignment.expr, index)?.find((c) => c.children);
+  let children = assignment.children ?? built?.children;
+  let file = built?.file ?? owner.file;
+  let name = built?.name ?? assignment.attr;
+  for (let k = 0; k < rest.length; k++) {
+    const i = Number(rest[k]);
+    if (!children) {
+      // A container built from a list (`nn.Sequential(*layers)`): which class sits at an index is
+      // only known at run time. A deeper index is then a child of some Sequential class: the one
+      // whose child at that index builds this op type, if the workspace has one.
+      if (k < rest.length - 1) {
+        const guess = guessSequentialChild(Number(rest[rest.length - 1]), opType, index);
+        if (guess) places.push(guess);
+      }
+      break;
+    }
+    const child = children[i];
+    if (!child) break;
+    places.push({ file, line: child.line, name: `${name}[${i}]` });
+    const cls = index.byName.get(child.callee)?.find((c) => c.children);
+    children = cls?.children;
+    file = cls?.file ?? file;
+    name = cls?.name ?? child.callee;
+  }
+  return places;
+}
+
+function guessSequentialChild(i: number, opType: string, index: SourceIndex): Place | undefined {
+  const fits = index.classes.filter((c) => c.children?.[i] && TORCH_MODULE_OPS[c.children[i].callee]?.includes(opType));
+  if (!fits.length) return undefined;
+  const cls = pickClass(fits, index);
+  return { file: cls.file, line: cls.children![i].line, name: `${cls.name}[${i}]` };
+}
+
+/** ONNX ops torch.onnx exports each torch.nn module as (decompositions included), for guesses by type. */
+const TORCH_MODULE_OPS: Record<string, string[]> = {
+  Conv1d: ['Conv'],
+  Conv2d: ['Conv'],
+  Conv3d: ['Conv'],
+  ConvTranspose1d: ['ConvTranspose'],
+  ConvTranspose2d: ['ConvTranspose'],
+  ConvTranspose3d: ['ConvTranspose'],
+  BatchNorm1d: ['BatchNormalization'],
+  BatchNorm2d: ['BatchNormalization'],
+  BatchNorm3d: ['BatchNormalization'],
+  ReLU: ['Relu'],
+  ReLU6: ['Clip'],
+  LeakyReLU: ['LeakyRelu'],
+  Hardswish: ['HardSwish'],
+  Hardsigmoid: ['HardSigmoid'],
+  Sigmoid: ['Sigmoid'],
+  SiLU: ['Sigmoid', 'Mul'],
+  Tanh: ['Tanh'],
+  GELU: ['Gelu', 'Erf', 'Div', 'Add', 'Mul'],
+  Linear: ['Gemm', 'MatMul', 'Add'],
+  MaxPool1d: ['MaxPool'],
+  MaxPool2d: ['MaxPool'],
+  AvgPool2d: ['AveragePool'],
+  AdaptiveAvgPool2d: ['GlobalAveragePool', 'AveragePool', 'ReduceMean'],
+  LayerNorm: ['LayerNormalization', 'ReduceMean', 'Sub', 'Pow', 'Add', 'Sqrt', 'Div', 'Mul'],
+  Softmax: ['Softmax'],
+  Flatten: ['Flatten', 'Reshape'],
+  Upsample: ['Resize'],
+  Embedding: ['Gather'],
+};
 
 function resolvePath(parts: string[], index: SourceIndex, root: PyClass | undefined): Resolution | undefined {
   // undefined: owner unknown, any class with the attribute may do
@@ -299,7 +425,7 @@ function resolvePath(parts: string[], index: SourceIndex, root: PyClass | undefi
   let last: Resolution | undefined;
   let resolved = 0;
   const visited = new Set<PyClass>();
-  for (const part of parts) {
+  for (const [at, part] of parts.entries()) {
     if (/^\d+$/.test(part)) continue; // an index into a Sequential/ModuleList keeps the element class hint
     // A module does not contain itself: ResNet.layer1[0].conv1 is a block's conv1, not ResNet's.
     const unvisited = index.classes.filter((c) => !visited.has(c));
@@ -315,7 +441,7 @@ function resolvePath(parts: string[], index: SourceIndex, root: PyClass | undefi
     visited.add(owner);
     const assignment = owner.assignments.get(part)!;
     resolved++;
-    last = { owner, assignment, resolved };
+    last = { owner, assignment, resolved, rest: parts.slice(at + 1) };
     current = classesIn(assignment.expr, index);
   }
   return last;

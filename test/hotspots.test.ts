@@ -107,6 +107,29 @@ describe('computeHotspots on MobileNetV2 and Llama', () => {
     expect(lines.get(39)).toBeCloseTo(0.5); // self.classifier
   });
 
+  it('follows trailing indices into written-out Sequential children and Sequential subclasses', () => {
+    const doc = profile([
+      // conv = nn.Sequential(ConvBNReLU(...), ConvBNReLU(...), nn.Conv2d(...), nn.BatchNorm2d(...))
+      { node: '/features/features.3/conv/conv.0/conv.0.0/Conv', op: 'Conv', ms: 3 },
+      { node: '/features/features.3/conv/conv.0/conv.0.2/Clip', op: 'Clip', ms: 0.25 },
+      { node: '/features/features.3/conv/conv.2/Conv', op: 'Conv', ms: 2 },
+      // features = nn.Sequential(*features): which class features[0] is shows only at run time; its
+      // child 0 is a Conv, which fits ConvBNReLU's first child (nn.Conv2d), and nothing else here.
+      { node: '/features/features.0/features.0.0/Conv', op: 'Conv', ms: 1 },
+      // A Relu does not fit ConvBNReLU's third child (nn.ReLU6 exports as Clip): no guess.
+      { node: '/features/features.1/features.1.2/Relu', op: 'Relu', ms: 0.125 },
+    ]);
+    const report = computeHotspots(doc, [file('mobilenet.py')]);
+    const lines = linesOf(report, 'mobilenet.py');
+    expect(lines.get(20)).toBeCloseTo(3.25); // conv[0]: ConvBNReLU(cin, hidden, kernel_size=1)
+    expect(lines.get(22)).toBeCloseTo(2); // conv[2]: nn.Conv2d(hidden, cout, 1, ...)
+    expect(lines.get(8)).toBeCloseTo(4); // ConvBNReLU[0]: nn.Conv2d(...), from conv.0.0 and features.0.0
+    expect(lines.get(10)).toBeCloseTo(0.25); // ConvBNReLU[2]: nn.ReLU6, the Clip only
+    expect(lines.has(9)).toBe(false); // the BatchNorm2d line: no op of this profile is a BatchNormalization
+    const helper = report.files[0].hotspots.find((h) => h.line === 8)!;
+    expect(helper.label).toMatch(/^ConvBNReLU\[0\] · 4\.00 ms/);
+  });
+
   it('follows model.layers[i].self_attn.q_proj through ModuleList to LlamaAttention', () => {
     const doc = profile([
       { node: '/model/layers.0/self_attn/q_proj/MatMul', op: 'MatMul', ms: 2, kernel: 'matmul_f32_6x16_avx2_fma' },
