@@ -1,8 +1,8 @@
-// `armml`: the engine from a terminal and in CI (info, run, profile, bench).
+// `armml`: the engine from a terminal and in CI (info, run, profile, bench, diff).
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Command, InvalidArgumentError } from 'commander';
+import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { loadModel } from '../engine/onnx/loader.js';
 import { Plan } from '../engine/executor.js';
 import { loadNative } from '../engine/native.js';
@@ -14,8 +14,11 @@ import { toChromeTrace } from '../engine/trace.js';
 import { renderHtmlReport } from '../engine/report/html.js';
 import { supportedOps } from '../engine/registry.js';
 import type { Mode } from '../engine/ops/types.js';
-import { profileReport, table } from './format.js';
+import { diffReport, diffWarnings, profileReport, table } from './format.js';
 import { BENCH_KINDS, benchRows, isBenchKind, peakLine, runBench } from '../engine/bench.js';
+import { parseProfileDoc } from '../common/profile-file.js';
+import { diffProfiles } from '../common/diff.js';
+import type { ProfileDoc } from '../engine/profile.js';
 
 /** The package root: one level above both `cli/` (sources) and `dist/` (bundle). */
 const ROOT = path.resolve(__dirname, '..');
@@ -55,12 +58,28 @@ function parseShapes(v: string, prev: Record<string, number[]> = {}): Record<str
   return { ...prev, [m[1]]: m[2].split(/[x,]/).map(Number) };
 }
 
+/** A bad threshold exits 2 (bad usage), so a CI gate's caller can tell a mistyped flag from a regression (4). */
+function parsePercent(v: string): number {
+  const n = Number(v);
+  if (v.trim() === '' || !Number.isFinite(n) || n < 0) throw new UsageError(`--threshold must be a percentage >= 0, got '${v}'`);
+  return n;
+}
+
+function readProfile(file: string): ProfileDoc {
+  if (!fs.existsSync(file)) throw new Error(`${file}: file not found`);
+  if (fs.statSync(file).isDirectory()) throw new Error(`${file}: is a folder, expected an armml.profile/1 JSON file`);
+  return parseProfileDoc(fs.readFileSync(file, 'utf8'), file);
+}
+
 function writeFile(file: string, data: string | Uint8Array): void {
   fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
   fs.writeFileSync(file, data);
 }
 
 const program = new Command();
+// Commander's own usage errors (unknown option, bad value, missing argument) come back to main()
+// instead of exiting, so they exit 2 like ours; subcommands inherit this.
+program.exitOverride();
 program.name('armml').description('Arm ML Profiler: where inference time goes, op by op, kernel by kernel').version(VERSION);
 
 program
@@ -196,10 +215,49 @@ program
     console.log(table(headers, rows, headers.map((h) => !['layer', 'case', 'kernel'].includes(h))));
   });
 
+program
+  .command('diff')
+  .description('compare two armml.profile/1 files mode by mode and op by op; exit 4 when B is slower (a CI regression gate)')
+  .argument('<a>', 'the reference profile (e.g. from the main branch)')
+  .argument('<b>', 'the profile to check against it')
+  .option('--threshold <pct>', 'median change, in percent, that counts when the p10–p90 ranges do not overlap either', parsePercent, 5)
+  .option('--top <n>', 'op rows to print per mode', int('--top', 1), 15)
+  .option('--mode <mode>', 'compare only this mode')
+  .option('--json <file>', 'write the comparison as JSON (armml.diff/1)')
+  .action((fileA: string, fileB: string, o: { threshold: number; top: number; mode?: string; json?: string }) => {
+    const a = readProfile(fileA);
+    const b = readProfile(fileB);
+    const diff = diffProfiles(a, b, { thresholdPct: o.threshold, mode: o.mode });
+    if (diff.modes.length === 0) {
+      const modes = (d: ProfileDoc) => d.runs.map((r) => r.mode).join(', ') || 'no runs';
+      const what = o.mode ? `mode '${o.mode}' is not in both profiles` : 'no mode is in both profiles';
+      throw new Error(`${what} (${fileA}: ${modes(a)}; ${fileB}: ${modes(b)})`);
+    }
+    for (const w of diffWarnings(diff)) console.error(`armml: warning: ${w}`);
+    console.log(diffReport(diff, o.top, { a: fileA, b: fileB }));
+    if (o.json) {
+      writeFile(o.json, JSON.stringify(diff, null, 1));
+      console.log(`\ndiff written to ${o.json}`);
+    }
+    const { outputs_broken, regressions } = diff.summary;
+    if (outputs_broken.length) console.error(`armml: outputs wrong in B, correct in A: ${outputs_broken.join(', ')}`);
+    if (regressions.length) {
+      console.error(`armml: slower in B beyond the noise (threshold ${diff.threshold_pct}%): ${regressions.join(', ')}`);
+    }
+    // Wrong outputs outrank a slowdown, with the same code as `armml profile`'s.
+    if (outputs_broken.length) process.exitCode = 3;
+    else if (regressions.length) process.exitCode = 4;
+  });
+
 export async function main(argv: string[]): Promise<void> {
   try {
     await program.parseAsync(argv);
   } catch (e) {
+    if (e instanceof CommanderError) {
+      // Commander has printed the message (or the help or version) already.
+      process.exitCode = e.exitCode === 0 ? 0 : 2;
+      return;
+    }
     const msg = e instanceof Error ? e.message : String(e);
     console.error(`armml: ${msg}`);
     if (process.env.ARMML_DEBUG && e instanceof Error) console.error(e.stack);

@@ -1,5 +1,6 @@
 // Plain-text tables for the terminal.
 import type { ModeRun, OpRow, ProfileDoc } from '../engine/profile.js';
+import type { ModeDiff, OneSidedOp, ProfileDiff, ProfileSide } from '../common/diff.js';
 
 export function table(header: string[], rows: string[][], rightAlign: boolean[] = []): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
@@ -43,4 +44,81 @@ export function profileReport(doc: ProfileDoc, top: number): string {
     if (run.ops.length > top) out.push(`… ${run.ops.length - top} more ops (see the JSON)`);
   }
   return out.join('\n');
+}
+
+// ---------------------------------------------------------------- armml diff
+
+const signedMs = (v: number) => `${v > 0 ? '+' : v < 0 ? '-' : ''}${ms(Math.abs(v))}`;
+const signedPct = (v: number | null) => (v === null ? '–' : `${v > 0 ? '+' : ''}${v.toFixed(1)}%`);
+const spread = (s: { p10: number; p90: number }) => `${ms(s.p10)}–${ms(s.p90)}`;
+const okText = (ok: boolean) => (ok ? 'ok' : 'WRONG');
+const sideText = (s: ProfileSide) => [s.model.name, s.target.cpu, s.created].filter(Boolean).join(' · ');
+const isaText = (isa: string[]) => isa.join(' ') || 'no SIMD extensions';
+
+export function diffModeTable(modes: ModeDiff[]): string {
+  const rows = modes.map((m) => [
+    m.mode,
+    ms(m.a.median),
+    ms(m.b.median),
+    signedPct(m.change_pct),
+    m.verdict,
+    spread(m.a),
+    spread(m.b),
+    m.threads_differ ? `${m.a.threads} → ${m.b.threads}` : String(m.a.threads),
+    m.a.outputs_ok === m.b.outputs_ok ? okText(m.a.outputs_ok) : `${okText(m.a.outputs_ok)} → ${okText(m.b.outputs_ok)}`,
+  ]);
+  const header = ['mode', 'A ms', 'B ms', 'change', 'verdict', 'A p10–p90', 'B p10–p90', 'threads', 'outputs'];
+  return table(header, rows, [false, true, true, true]);
+}
+
+/** The ops whose time moved most; the kernel column appears only when a shown op changed kernel. */
+export function diffOpTable(mode: ModeDiff, top: number): string {
+  const shown = mode.ops.slice(0, top);
+  const kernelChanged = shown.some((o) => o.kernel_a !== o.kernel_b);
+  const rows = shown.map((o) => [
+    o.op,
+    truncate(o.node, 40),
+    ...(kernelChanged ? [o.kernel_a === o.kernel_b ? '' : `${o.kernel_a} → ${o.kernel_b}`] : []),
+    ms(o.a_ms),
+    ms(o.b_ms),
+    signedMs(o.delta_ms),
+    o.ratio === null ? '–' : `${o.ratio.toFixed(2)}x`,
+  ]);
+  const header = ['op', 'node', ...(kernelChanged ? ['kernel A → B'] : []), 'A ms', 'B ms', 'delta', 'ratio'];
+  return table(header, rows, header.map((h) => ['A ms', 'B ms', 'delta', 'ratio'].includes(h)));
+}
+
+function oneSidedLine(side: 'A' | 'B', ops: OneSidedOp[], names = 3): string {
+  const listed = ops.slice(0, names).map((o) => `${truncate(o.node, 40)} ${ms(o.ms)} ms`);
+  return `only in ${side}: ${ops.length} op(s) (${listed.join(', ')}${ops.length > names ? ', …' : ''})`;
+}
+
+export function diffReport(diff: ProfileDiff, top: number, files: { a: string; b: string }): string {
+  const out = [`A: ${files.a} · ${sideText(diff.a)}`, `B: ${files.b} · ${sideText(diff.b)}`, '', diffModeTable(diff.modes)];
+  out.push(`(slower/faster: median moved more than ${diff.threshold_pct}% and the p10–p90 ranges do not overlap)`);
+  if (diff.modes_only_in_a.length) out.push(`modes only in A: ${diff.modes_only_in_a.join(', ')}`);
+  if (diff.modes_only_in_b.length) out.push(`modes only in B: ${diff.modes_only_in_b.join(', ')}`);
+  for (const m of diff.modes) {
+    const more = m.ops.length > top ? `, top ${top} of ${m.ops.length}` : '';
+    if (m.ops.length) out.push('', `${m.mode}: ops in both, largest change first${more}`, '', diffOpTable(m, top));
+    else out.push('', `${m.mode}: no op is in both runs`);
+    if (m.only_in_a.length) out.push(oneSidedLine('A', m.only_in_a));
+    if (m.only_in_b.length) out.push(oneSidedLine('B', m.only_in_b));
+  }
+  return out.join('\n');
+}
+
+/** What makes the comparison suspect without making it wrong: printed on stderr, the diff still runs. */
+export function diffWarnings(diff: ProfileDiff): string[] {
+  const warnings: string[] = [];
+  const model = (s: ProfileSide) => `${s.model.name}${s.model.sha256 ? ` sha256 ${s.model.sha256.slice(0, 12)}` : ''}`;
+  const machine = (s: ProfileSide) => `${s.target.cpu} · ${isaText(s.target.isa)}`;
+  if (diff.summary.models_differ) {
+    warnings.push(`A and B profile different models (A: ${model(diff.a)}, B: ${model(diff.b)}); comparing anyway`);
+  }
+  if (diff.summary.targets_differ) {
+    const machines = `A: ${machine(diff.a)}; B: ${machine(diff.b)}`;
+    warnings.push(`A and B ran on different machines (${machines}); the times compare the machines as much as the code`);
+  }
+  return warnings;
 }

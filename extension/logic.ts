@@ -1,11 +1,13 @@
 // The extension host's decisions, kept free of `vscode` so they are tested without an editor:
-// status bar text, which models to offer, validating profile files, the in-memory profile history.
+// status bar text, which models to offer, the in-memory profile history. Profile-file validation
+// lives in common/profile-file.ts (the CLI reads the same files) and is re-exported here.
 import path from 'node:path';
 import type { CpuInfo, KernelVariantInfo } from '../engine/native.js';
 import type { ModeRun, ProfileDoc } from '../engine/profile.js';
 import type { InfoResult, ProgressEvent } from '../common/protocol.js';
 
-export const PROFILE_SCHEMA = 'armml.profile/1';
+export { PROFILE_SCHEMA, ProfileFileError, parseProfileDoc } from '../common/profile-file.js';
+
 export const EXAMPLE_MODEL = 'examples/shapes-mobilenetv2/model.onnx';
 
 /** The features worth naming in a one-line summary, most telling first (a later tier implies the earlier ones). */
@@ -92,33 +94,6 @@ export function modelChoices(opts: { active?: string; workspace: string[]; works
 export function displayModelName(file: string): string {
   const base = path.basename(file, '.onnx');
   return base === 'model' ? path.basename(path.dirname(file)) : base;
-}
-
-export class ProfileFileError extends Error {}
-
-/** Parses an armml.profile/1 document, or explains what is wrong with it. */
-export function parseProfileDoc(text: string, file: string): ProfileDoc {
-  let doc: unknown;
-  try {
-    doc = JSON.parse(text);
-  } catch (e) {
-    throw new ProfileFileError(`${file} is not JSON: ${(e as Error).message}`);
-  }
-  if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) throw new ProfileFileError(`${file} is not an armml profile (expected a JSON object)`);
-  const schema = (doc as { schema?: unknown }).schema;
-  if (schema === undefined) throw new ProfileFileError(`${file} is not an armml profile: it has no "schema" field (expected "${PROFILE_SCHEMA}")`);
-  if (schema !== PROFILE_SCHEMA) {
-    throw new ProfileFileError(`${file} has schema ${JSON.stringify(schema)}; this version of Arm ML Profiler reads "${PROFILE_SCHEMA}"`);
-  }
-  const d = doc as Partial<ProfileDoc>;
-  if (!Array.isArray(d.runs)) throw new ProfileFileError(`${file} is not a valid ${PROFILE_SCHEMA} document: "runs" must be a list`);
-  if (typeof d.model !== 'object' || d.model === null) throw new ProfileFileError(`${file} is not a valid ${PROFILE_SCHEMA} document: "model" is missing`);
-  for (const [i, r] of d.runs.entries()) {
-    if (typeof r !== 'object' || r === null || typeof r.mode !== 'string' || !Array.isArray(r.ops)) {
-      throw new ProfileFileError(`${file} is not a valid ${PROFILE_SCHEMA} document: runs[${i}] needs a "mode" and an "ops" list`);
-    }
-  }
-  return doc as ProfileDoc;
 }
 
 /** The last N profiles, newest last; what the results panel shows side by side. */

@@ -8,6 +8,8 @@ import Ajv from 'ajv';
 import { ROOT, SHARED } from './support/paths.js';
 import { decodeTensorFile } from '../engine/onnx/tensor-proto.js';
 import { compareValues, DEFAULT_TOLERANCE } from '../engine/testdata/conformance.js';
+import type { ProfileDoc } from '../engine/profile.js';
+import type { Mode } from '../engine/ops/types.js';
 
 const CLI = path.join(ROOT, 'dist/cli.js');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'armml-cli-'));
@@ -82,8 +84,26 @@ describe('armml profile', () => {
 
   it('refuses a mode that is not available yet, naming it', () => {
     const r = armml('profile', path.join(SHARED, 'models/mnist-8/model.onnx'), '--modes', 'int4');
-    expect(r.status).not.toBe(0);
+    expect(r.status).toBe(2);
     expect(r.stderr).toMatch(/mode 'int4' is planned but not available yet/);
+  });
+});
+
+describe('bad usage exits 2', () => {
+  it.each([
+    ['an unknown option', ['profile', 'example', '--itres', '3'], /unknown option '--itres'/],
+    ['a bad number', ['profile', 'example', '--iters', '0'], /--iters must be an integer >= 1/],
+    ['a missing argument', ['diff', 'a.json'], /missing required argument 'b'/],
+    ['an unknown command', ['profiel', 'example'], /unknown command 'profiel'/],
+  ])('%s', (_what, args, re) => {
+    const r = armml(...args);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(re);
+  });
+
+  it('--help and --version exit 0', () => {
+    expect(armml('--help').status).toBe(0);
+    expect(armml('--version').stdout.trim()).toMatch(/^\d+\.\d+\.\d+/);
   });
 });
 
@@ -104,6 +124,92 @@ describe('bad input gives one clear line and a non-zero exit', () => {
       expect(r.stderr).not.toMatch(/\n\s+at /);
     });
   }
+});
+
+describe('armml diff', () => {
+  // The hand-made tiny-cnn profile (baseline, eager, graph), and copies of it changed one way each.
+  const base = (): ProfileDoc => JSON.parse(fs.readFileSync(path.join(ROOT, 'test/fixtures/profile/tiny-cnn.profile.json'), 'utf8'));
+  const A = path.join(tmp, 'diff-a.profile.json');
+  const profileFile = (name: string, change: (doc: ProfileDoc) => void) => {
+    const doc = base();
+    change(doc);
+    return write(tmp, name, Buffer.from(JSON.stringify(doc)));
+  };
+  const eagerOf = (doc: ProfileDoc) => doc.runs.find((r) => r.mode === 'eager')!;
+  const slowerEager = (doc: ProfileDoc) => {
+    const l = eagerOf(doc).latency_ms;
+    for (const k of ['median', 'p10', 'p90', 'min'] as const) l[k] *= 1.5;
+  };
+
+  beforeAll(() => {
+    write(tmp, 'diff-a.profile.json', Buffer.from(JSON.stringify(base())));
+  });
+
+  it('exits 0 when nothing changed, printing a line per mode', () => {
+    const r = armml('diff', A, A);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^eager\s+2\.50\s+2\.50\s+0\.0%\s+same\b/m);
+    expect(r.stderr).toBe('');
+  });
+
+  it('exits 4 when a mode is slower beyond the noise, and --json records the verdicts', () => {
+    const B = profileFile('diff-slow.profile.json', slowerEager);
+    const json = path.join(tmp, 'diff-slow.json');
+    const r = armml('diff', A, B, '--json', json);
+    expect(r.status, r.stderr).toBe(4);
+    expect(r.stderr).toMatch(/slower in B .*: eager$/m);
+    expect(r.stdout).toMatch(/^eager\s+2\.50\s+3\.75\s+\+50\.0%\s+slower\b/m);
+    const diff = JSON.parse(fs.readFileSync(json, 'utf8'));
+    expect(diff.schema).toBe('armml.diff/1');
+    expect(Object.fromEntries(diff.modes.map((m: { mode: string; verdict: string }) => [m.mode, m.verdict]))).toEqual({ baseline: 'same', eager: 'slower', graph: 'same' });
+    expect(diff.summary.regressions).toEqual(['eager']);
+  });
+
+  it('exits 0 for the same slowdown under a higher --threshold, or with --mode on another mode', () => {
+    const B = profileFile('diff-slow.profile.json', slowerEager);
+    expect(armml('diff', A, B, '--threshold', '60').status).toBe(0);
+    const r = armml('diff', A, B, '--mode', 'graph');
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).not.toMatch(/^eager/m);
+  });
+
+  it("exits 3 when B's outputs are wrong where A's were right", () => {
+    const B = profileFile('diff-wrong.profile.json', (doc) => (eagerOf(doc).outputs_ok = false));
+    const r = armml('diff', A, B);
+    expect(r.status, r.stderr).toBe(3);
+    expect(r.stderr).toMatch(/outputs wrong in B, correct in A: eager/);
+  });
+
+  it('warns on stderr when the models differ but still compares', () => {
+    const B = profileFile('diff-model.profile.json', (doc) => (doc.model.sha256 = 'f'.repeat(64)));
+    const r = armml('diff', A, B);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/^armml: warning: A and B profile different models/m);
+  });
+
+  it('exits 1 naming the modes of each file when no mode is in both', () => {
+    const B = profileFile('diff-int8.profile.json', (doc) => (doc.runs = [{ ...doc.runs[2], mode: 'int8' as Mode }]));
+    const r = armml('diff', A, B);
+    expect(r.status).toBe(1);
+    expect(r.stderr.trim()).toMatch(/no mode is in both profiles \(.*diff-a.profile.json: baseline, eager, graph; .*diff-int8.profile.json: int8\)$/);
+  });
+
+  it.each([
+    ['a missing file', () => path.join(tmp, 'nope.profile.json'), /nope.profile.json: file not found/],
+    ['a file that is not JSON', () => write(tmp, 'diff-text.json', Buffer.from('not json')), /diff-text.json is not JSON/],
+    ['a JSON file of another kind', () => write(tmp, 'diff-trace.json', Buffer.from('{"traceEvents":[]}')), /diff-trace.json is not an armml profile/],
+  ])('exits 1 with one line naming %s', (_what, make, re) => {
+    const r = armml('diff', A, make());
+    expect(r.status).toBe(1);
+    expect(r.stderr.trim()).toMatch(re);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+  });
+
+  it('exits 2 for a bad --threshold', () => {
+    const r = armml('diff', A, A, '--threshold', 'five');
+    expect(r.status).toBe(2);
+    expect(r.stderr.trim()).toBe("armml: --threshold must be a percentage >= 0, got 'five'");
+  });
 });
 
 function write(dir: string, name: string, data: Uint8Array): string {

@@ -19,7 +19,8 @@ import {
 } from '../extension/logic.js';
 import { writeActivationRecord, type ActivationRecord } from '../extension/activation.js';
 import { COMMANDS } from '../extension/commands.js';
-import type { ProfileDoc, ModeRun } from '../engine/profile.js';
+import { PROFILE_SCHEMA as ENGINE_PROFILE_SCHEMA, type ProfileDoc, type ModeRun } from '../engine/profile.js';
+import { PROFILE_SCHEMA } from '../common/profile-file.js';
 import { ROOT } from './support/paths.js';
 
 function run(mode: string, median: number, ok = true): ModeRun {
@@ -81,6 +82,10 @@ describe('model choices', () => {
 });
 
 describe('profile files', () => {
+  it('reads the schema the engine writes (common/ repeats the name so the host bundle stays engine-free)', () => {
+    expect(PROFILE_SCHEMA).toBe(ENGINE_PROFILE_SCHEMA);
+  });
+
   it('accepts an armml.profile/1 document', () => {
     const d = doc('/m/model.onnx');
     expect(parseProfileDoc(JSON.stringify(d), 'x.json').runs).toHaveLength(2);
