@@ -51,7 +51,7 @@
           "sources": [
             "native/kernels/matmul_f32_6x16_avx2_fma.cc",
             "native/kernels/dwconv2d_f32_1x8_avx2_fma.cc",
-            "native/kernels/binary_f32_1x8_avx2.cc",
+            "native/kernels/binary_f32_1x8_avx2_fma.cc",
             "native/kernels/unary_f32_1x8_avx2_fma.cc",
             "native/kernels/peak_f32_12x8_avx2_fma.cc"
           ],
@@ -71,7 +71,7 @@
           "sources": [
             "native/kernels/matmul_f32_8x12_neon_fma.cc",
             "native/kernels/dwconv2d_f32_1x4_neon_fma.cc",
-            "native/kernels/binary_f32_1x4_neon.cc",
+            "native/kernels/binary_f32_1x4_neon_fma.cc",
             "native/kernels/unary_f32_1x4_neon_fma.cc",
             "native/kernels/peak_f32_16x4_neon_fma.cc"
           ],

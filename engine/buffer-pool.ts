@@ -12,14 +12,17 @@ export class BufferPool {
   private lent: Float32Array[] = [];
   private pooledBytes = 0;
 
-  /** A zero-filled Float32Array of n elements, reused when one is free. */
-  take(n: number): Float32Array {
+  /**
+   * A Float32Array of n elements, reused when one is free: zero-filled, unless the caller writes
+   * every element itself (`zeroed` false saves a pass over memory).
+   */
+  take(n: number, zeroed = true): Float32Array {
     const list = this.free.get(n);
     const reused = list?.pop();
     let out: Float32Array;
     if (reused) {
       this.pooledBytes -= reused.byteLength;
-      reused.fill(0);
+      if (zeroed) reused.fill(0);
       out = reused;
     } else {
       out = new Float32Array(n);

@@ -84,7 +84,7 @@ export interface Conv2dParams {
 }
 
 /** Operator codes of the native binary kernels (BinaryOp in native/kernels/kernels.h). */
-export const BINARY_OPS = { Add: 0, Sub: 1, Mul: 2, Div: 3 } as const;
+export const BINARY_OPS = { Add: 0, Sub: 1, Mul: 2, Div: 3, ScaleShift: 4 } as const;
 export type BinaryOpName = keyof typeof BINARY_OPS;
 
 /** Operator codes of the native activation kernels (UnaryOp in native/kernels/kernels.h). */
@@ -93,7 +93,8 @@ export type UnaryOpName = keyof typeof UNARY_OPS;
 
 /**
  * A broadcast binary op as rows: output row r (n elements, written at r*n) reads operand a from
- * startsA[r] advancing by stepA (1, or 0 for a repeated element), b likewise.
+ * startsA[r] advancing by stepA (1, or 0 for a repeated element), b likewise. For ScaleShift
+ * (y = fma(a, scale, shift)) b holds one (scale, shift) pair at startsB[r] and stepB is 0.
  */
 export interface BinaryRows {
   n: number;

@@ -104,6 +104,16 @@ export function isBigIntType(t: DType): boolean {
   return t === 'int64' || t === 'uint64';
 }
 
+/**
+ * A float32 tensor whose every element the caller is about to write (a native kernel's output):
+ * a recycled buffer is handed over as it is, without zero-filling it first.
+ */
+export function float32ForOverwrite(dims: readonly number[]): Tensor {
+  const n = sizeOf(dims);
+  const pool = n >= POOLED_MIN_ELEMENTS ? activePool() : undefined;
+  return new Tensor('float32', dims, pool ? pool.take(n, false) : undefined);
+}
+
 export function allocate(dtype: DType, n: number): TensorData {
   // Large float32 buffers come from the running plan's pool; small ones are cheap to allocate.
   const pool = dtype === 'float32' && n >= POOLED_MIN_ELEMENTS ? activePool() : undefined;

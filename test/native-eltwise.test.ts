@@ -81,6 +81,37 @@ describe('binary_f32 variants against the reference', () => {
     }
   }
 
+  for (const v of variants.filter((x) => x.family === 'binary_f32' && x.supported)) {
+    it(`${v.name} ScaleShift: one fused multiply-add per element with a (scale, shift) pair per row`, () => {
+      for (const n of [1, 13, 40000]) {
+        for (const stepA of [1, 0]) {
+          const rows = { n, stepA, stepB: 0, startsA: Int32Array.from({ length: 5 }, (_, r) => r * n), startsB: Int32Array.from({ length: 5 }, (_, r) => 2 * r) };
+          const a = random(5 * n, 5, 4);
+          const pairs = random(10, 6, 2);
+          const got = new Float32Array(5 * n).fill(NaN);
+          const want = new Float32Array(5 * n);
+          expect(native.binary('ScaleShift', a, pairs, got, rows, { variant: v.name, threads: 2 }).kernel).toBe(v.name);
+          native.binary('ScaleShift', a, pairs, want, rows, { variant: 'reference' });
+          expect(worstErr(got, want, 0)).toBe(0);
+          // Against a double-precision a*scale+shift: within float32 rounding.
+          const exact = Float32Array.from(want, (_, i) => {
+            const r = Math.floor(i / n);
+            return a[r * n + (i % n) * stepA] * pairs[2 * r] + pairs[2 * r + 1];
+          });
+          expect(worstErr(got, exact, 1e-6)).toBeLessThan(1e-6);
+        }
+      }
+    });
+  }
+
+  it('ScaleShift reads a whole (scale, shift) pair per row', () => {
+    const a = new Float32Array(10);
+    const y = new Float32Array(10);
+    const rows = { n: 5, startsA: new Int32Array([0, 5]), stepA: 1, startsB: new Int32Array([0, 3]), stepB: 0 };
+    expect(() => native.binary('ScaleShift', a, new Float32Array(4), y, rows)).toThrow(/row start out of range/);
+    expect(() => native.binary('ScaleShift', a, new Float32Array(5), y, rows)).not.toThrow();
+  });
+
   it('rejects row starts that would read past an operand, and bad steps', () => {
     const a = new Float32Array(10);
     const y = new Float32Array(10);
@@ -171,6 +202,24 @@ describe('eager elementwise ops on native kernels match the TypeScript baseline'
       const base = runOp('Clip', 'baseline', inputs, {}, 13);
       expect(eager.report?.kernel).toMatch(/^unary_f32_/);
       expect(worstErr(eager.out.data as Float32Array, base.out.data as Float32Array, 0)).toBe(0);
+    }
+  });
+
+  it('BatchNormalization (inference) runs as one native ScaleShift pass, matching the baseline', () => {
+    for (const dims of [big, [2, 16, 9, 33], [1, 4096, 8]]) {
+      const C = dims[1];
+      const x = f32(dims, 41, 3);
+      const param = (seed: number, shift: number) => new Tensor('float32', [C], random(C, seed).map((v) => v + shift));
+      const inputs = [x, param(42, 1), param(43, 0), param(44, 0), param(45, 2)];
+      const attrs = { epsilon: { type: 'float', value: 1e-3 } } as Record<string, AttrValue>;
+      const eager = runOp('BatchNormalization', 'eager', inputs, attrs, 15);
+      const base = runOp('BatchNormalization', 'baseline', inputs, attrs, 15);
+      expect(eager.report?.kernel).toMatch(/^binary_f32_/);
+      expect(base.report?.kernel).toBe('ts_batchnorm_float32');
+      expect(eager.out.dims).toEqual(dims);
+      // The baseline computes in double; the kernel's scale and shift are rounded to float32, which
+      // shows where x*scale and shift (both up to ~10 here) cancel: allow 1e-6 absolute there.
+      expect(worstErr(eager.out.data as Float32Array, base.out.data as Float32Array, 1e-2)).toBeLessThan(1e-4);
     }
   });
 

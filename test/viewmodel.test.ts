@@ -36,7 +36,7 @@ describe('kernel classification', () => {
     expect(kernelFamily('conv2d_f32_1x1_scalar_ref')).toBe('reference');
     // A reference quantized kernel is still the plain path.
     expect(kernelFamily('matmul_qai8dxp_qsi4cxp_1x1_scalar_ref')).toBe('reference');
-    expect(kernelFamily('binary_f32_1x8_avx2')).toBe('native elementwise');
+    expect(kernelFamily('binary_f32_1x8_avx2_fma')).toBe('native elementwise');
     expect(kernelFamily('softmax_lastaxis')).toBe('TypeScript ops');
   });
 

@@ -1,5 +1,7 @@
 // Plain elementwise binary loops: the oracle for the vector variants and the fallback on CPUs
 // without them. One loop per (op, operand shape) so the compiler can still vectorize each.
+#include <cmath>
+
 #include "kernels.h"
 
 namespace armml {
@@ -34,6 +36,11 @@ void binary_f32_1x1_scalar_ref(BinaryOp op, const float* a, size_t as, const flo
       return rows(a, as, b, bs, y, n, [](float p, float q) { return p * q; });
     case BinaryOp::Div:
       return rows(a, as, b, bs, y, n, [](float p, float q) { return p / q; });
+    case BinaryOp::ScaleShift: {
+      const float scale = b[0], shift = b[1];
+      for (size_t k = 0; k < n; k++) y[k] = std::fma(a[k * as], scale, shift);
+      return;
+    }
   }
 }
 

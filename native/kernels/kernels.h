@@ -78,12 +78,17 @@ void dwconv2d_f32_1x8_avx2_fma(const DwPlane& p);
 void dwconv2d_f32_1x4_neon_fma(const DwPlane& p);
 #endif
 
-/** Elementwise binary operators on float32 (numbering shared with engine/native.ts). */
-enum class BinaryOp : int { Add = 0, Sub = 1, Mul = 2, Div = 3 };
+/**
+ * Elementwise binary operators on float32 (numbering shared with engine/native.ts). ScaleShift is
+ * y = fma(a, b[0], b[1]) with b one (scale, shift) pair per row whatever bs says: the per-channel
+ * affine of an inference BatchNormalization in one pass instead of a Mul pass and an Add pass.
+ */
+enum class BinaryOp : int { Add = 0, Sub = 1, Mul = 2, Div = 3, ScaleShift = 4 };
 
 /**
  * One broadcast row: y[k] = a[k*as] op b[k*bs] for k < n, where as and bs are 1 (contiguous) or
- * 0 (a repeated scalar). Division is IEEE division (never a reciprocal multiply).
+ * 0 (a repeated scalar). Division is IEEE division (never a reciprocal multiply); ScaleShift is
+ * one fused multiply-add per element, so every variant rounds it the same way.
  */
 using BinaryKernel = void (*)(BinaryOp op, const float* a, size_t as, const float* b, size_t bs, float* y, size_t n);
 
@@ -105,11 +110,11 @@ using UnaryKernel = void (*)(UnaryOp op, const float* x, float* y, size_t n, flo
 void binary_f32_1x1_scalar_ref(BinaryOp op, const float* a, size_t as, const float* b, size_t bs, float* y, size_t n);
 void unary_f32_1x1_scalar_ref(UnaryOp op, const float* x, float* y, size_t n, float alpha, float beta);
 #if defined(__x86_64__)
-void binary_f32_1x8_avx2(BinaryOp op, const float* a, size_t as, const float* b, size_t bs, float* y, size_t n);
+void binary_f32_1x8_avx2_fma(BinaryOp op, const float* a, size_t as, const float* b, size_t bs, float* y, size_t n);
 void unary_f32_1x8_avx2_fma(UnaryOp op, const float* x, float* y, size_t n, float alpha, float beta);
 #endif
 #if defined(__aarch64__)
-void binary_f32_1x4_neon(BinaryOp op, const float* a, size_t as, const float* b, size_t bs, float* y, size_t n);
+void binary_f32_1x4_neon_fma(BinaryOp op, const float* a, size_t as, const float* b, size_t bs, float* y, size_t n);
 void unary_f32_1x4_neon_fma(UnaryOp op, const float* x, float* y, size_t n, float alpha, float beta);
 #endif
 

@@ -344,7 +344,7 @@ Napi::Value BinaryJs(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (info.Length() < 9) throw_type(env, "binary(op, a, b, y, startsA, stepA, startsB, stepB, n, options?) needs 9 arguments");
   const size_t op = get_index(env, info, 0, "op");
-  if (op > size_t(BinaryOp::Div)) throw_range(env, "unknown binary op " + std::to_string(op));
+  if (op > size_t(BinaryOp::ScaleShift)) throw_range(env, "unknown binary op " + std::to_string(op));
   const Napi::Float32Array a = get_f32(env, info[1], "a");
   const Napi::Float32Array b = get_f32(env, info[2], "b");
   Napi::Float32Array y = get_f32(env, info[3], "y");
@@ -357,7 +357,9 @@ Napi::Value BinaryJs(const Napi::CallbackInfo& info) {
   const size_t rows = sa.ElementLength();
   if (sb.ElementLength() != rows) throw_range(env, "startsA and startsB must have one entry per row");
   check_rows(env, "a", sa, stepA, n, a.ElementLength());
-  check_rows(env, "b", sb, stepB, n, b.ElementLength());
+  // ScaleShift reads one (scale, shift) pair per row.
+  if (BinaryOp(op) == BinaryOp::ScaleShift) check_rows(env, "b", sb, 1, 2, b.ElementLength());
+  else check_rows(env, "b", sb, stepB, n, b.ElementLength());
   check_len(env, "y", y.ElementLength(), double(n) * double(rows));
   const KernelVariant* v;
   try {

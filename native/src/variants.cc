@@ -47,14 +47,14 @@ std::vector<KernelVariant> build_table() {
   t.push_back({"unary_f32_1x1_scalar_ref", "unary_f32", "scalar", 1, 1, 1, 1, 0, true, always, nullptr, nullptr,
                nullptr, nullptr, nullptr, unary_f32_1x1_scalar_ref, nullptr});
 #if defined(__x86_64__)
-  t.push_back({"binary_f32_1x8_avx2", "binary_f32", "avx2", 1, 8, 1, 1, 30, false, has_avx2_fma, nullptr, nullptr,
-               nullptr, nullptr, binary_f32_1x8_avx2, nullptr, nullptr});
+  t.push_back({"binary_f32_1x8_avx2_fma", "binary_f32", "avx2+fma", 1, 8, 1, 1, 30, false, has_avx2_fma, nullptr, nullptr,
+               nullptr, nullptr, binary_f32_1x8_avx2_fma, nullptr, nullptr});
   t.push_back({"unary_f32_1x8_avx2_fma", "unary_f32", "avx2+fma", 1, 8, 1, 1, 30, false, has_avx2_fma, nullptr,
                nullptr, nullptr, nullptr, nullptr, unary_f32_1x8_avx2_fma, nullptr});
 #endif
 #if defined(__aarch64__)
-  t.push_back({"binary_f32_1x4_neon", "binary_f32", "neon", 1, 4, 1, 1, 30, false, has_neon, nullptr, nullptr,
-               nullptr, nullptr, binary_f32_1x4_neon, nullptr, nullptr});
+  t.push_back({"binary_f32_1x4_neon_fma", "binary_f32", "neon", 1, 4, 1, 1, 30, false, has_neon, nullptr, nullptr,
+               nullptr, nullptr, binary_f32_1x4_neon_fma, nullptr, nullptr});
   t.push_back({"unary_f32_1x4_neon_fma", "unary_f32", "neon", 1, 4, 1, 1, 30, false, has_neon, nullptr, nullptr,
                nullptr, nullptr, nullptr, unary_f32_1x4_neon_fma, nullptr});
 #endif

@@ -165,6 +165,29 @@ void test_binary(const KernelVariant& v, std::mt19937& rng) {
       }
     }
   }
+  // ScaleShift: per-row (scale, shift) pairs, the BatchNormalization layout; contiguous and
+  // repeated-scalar a.
+  for (size_t n : {size_t(1), size_t(7), size_t(33), size_t(100003)}) {
+    for (size_t stepA : {size_t(1), size_t(0)}) {
+      const size_t rows = 5;
+      auto a = random_vec(n * rows, rng), pairs = random_vec(2 * rows, rng);
+      std::vector<int32_t> sa(rows), sb(rows);
+      for (size_t r = 0; r < rows; r++) {
+        sa[r] = int32_t(r * n);
+        sb[r] = int32_t(2 * r);
+      }
+      std::vector<float> got(n * rows), want(n * rows);
+      binary_rows(v, BinaryOp::ScaleShift, a.data(), sa.data(), stepA, pairs.data(), sb.data(), 0, got.data(), n, rows, 2);
+      binary_rows(ref, BinaryOp::ScaleShift, a.data(), sa.data(), stepA, pairs.data(), sb.data(), 0, want.data(), n, rows, 1);
+      bool exact = true;
+      for (size_t i = 0; i < n * rows; i++) {
+        const size_t r = i / n, k = i % n;
+        exact = exact && want[i] == std::fma(a[r * n + k * stepA], pairs[2 * r], pairs[2 * r + 1]);
+      }
+      const double err = max_rel_err(got, want);
+      report(err == 0.0 && exact, std::string(v.name) + " ScaleShift stepA=" + std::to_string(stepA) + " n=" + std::to_string(n), err);
+    }
+  }
 }
 
 // Activations over a wide input range (including exp overflow/underflow and tanh's polynomial

@@ -1,7 +1,7 @@
 // Routes large float32 elementwise ops to the native AVX2/NEON kernels in eager mode. Baseline
 // keeps the TypeScript reference loops; small tensors stay in TypeScript too, where a call into
 // the addon (argument checks, result object) costs more than the loop itself.
-import { Tensor } from '../../tensor.js';
+import { float32ForOverwrite, type Tensor } from '../../tensor.js';
 import type { BinaryOpName, NativeBackend, UnaryOpName } from '../../native.js';
 import type { OpContext } from '../types.js';
 import { broadcastRows } from './common.js';
@@ -41,7 +41,7 @@ export function nativeBinary(
   const native = eltwiseBackend(ctx, size);
   if (!native) return undefined;
   const plan = broadcastRows([a.dims, b.dims], dims);
-  const out = new Tensor('float32', dims);
+  const out = float32ForOverwrite(dims);
   const [startsA, startsB] = plan.starts;
   const [stepA, stepB] = plan.steps;
   const run = native.binary(
@@ -63,8 +63,35 @@ export function nativeUnary(ctx: OpContext, op: UnaryOpName, x: Tensor, alpha = 
   if (x.dtype !== 'float32') return undefined;
   const native = eltwiseBackend(ctx, x.size);
   if (!native) return undefined;
-  const out = new Tensor('float32', x.dims);
+  const out = float32ForOverwrite(x.dims);
   const run = native.unary(op, x.data as Float32Array, out.data as Float32Array, alpha, beta, { threads: threadsOf(ctx) });
   ctx.report({ kernel: run.kernel, isa: run.isa, flops: x.size * flopsPerElement, nativeNs: run.ns });
+  return out;
+}
+
+/**
+ * y = x * scale[c] + shift[c] per channel (axis 1) in one native pass, for an inference
+ * BatchNormalization; undefined when this call stays in TypeScript.
+ */
+export function nativeScaleShift(ctx: OpContext, x: Tensor, scale: ArrayLike<number>, shift: ArrayLike<number>): Tensor | undefined {
+  if (x.dtype !== 'float32' || x.rank < 2) return undefined;
+  const native = eltwiseBackend(ctx, x.size);
+  if (!native) return undefined;
+  const [N, C] = x.dims;
+  const plane = x.size / (N * C);
+  const pairs = new Float32Array(2 * C);
+  for (let c = 0; c < C; c++) {
+    pairs[2 * c] = scale[c];
+    pairs[2 * c + 1] = shift[c];
+  }
+  const startsA = new Int32Array(N * C);
+  const startsB = new Int32Array(N * C);
+  for (let r = 0; r < N * C; r++) {
+    startsA[r] = r * plane;
+    startsB[r] = 2 * (r % C);
+  }
+  const out = float32ForOverwrite(x.dims);
+  const run = native.binary('ScaleShift', x.data as Float32Array, pairs, out.data as Float32Array, { n: plane, startsA, stepA: 1, startsB, stepB: 0 }, { threads: threadsOf(ctx) });
+  ctx.report({ kernel: run.kernel, isa: run.isa, flops: 2 * x.size, nativeNs: run.ns });
   return out;
 }

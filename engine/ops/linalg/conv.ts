@@ -1,6 +1,6 @@
 // Conv (1-D/2-D/3-D, groups, dilations, auto_pad). 2-D (and 1-D, as height 1) float32 runs on the
 // native conv2d kernels; other ranks and element types use a TypeScript im2col + GEMM.
-import { Tensor, isBigIntType, type DType } from '../../tensor.js';
+import { Tensor, float32ForOverwrite, isBigIntType, type DType } from '../../tensor.js';
 import { OpError, optionalTensor, tensorInput, type Attrs, type OpContext, type OpEntry } from '../types.js';
 import { product } from '../util.js';
 import { nativeFloat, nativeOptions, roundReduced, tsGemm, type NumArray } from './common.js';
@@ -139,13 +139,15 @@ function convOp(ctx: OpContext, inputs: Parameters<OpEntry['impl']>[1]): Tensor 
   if (b && (b.rank !== 1 || b.dims[0] !== M)) throw new OpError(`Conv: B must have shape [${M}], got [${b.dims.join(',')}]`);
   const inSpatial = x.dims.slice(2);
   const outSpatial = convOutputShape(inSpatial, g);
-  const out = new Tensor(x.dtype, [N, M, ...outSpatial]);
+  const onNative = nativeFloat(x) && inSpatial.length <= 2;
+  // The native convolution writes every output element (its GEMM runs with beta 0): no zero-fill.
+  const out = onNative ? float32ForOverwrite([N, M, ...outSpatial]) : new Tensor(x.dtype, [N, M, ...outSpatial]);
   const cg = C / g.group;
   const kprod = product(g.kernel);
   const flops = 2 * N * M * product(outSpatial) * cg * kprod;
   if (out.size === 0) return out;
 
-  if (nativeFloat(x) && inSpatial.length <= 2) {
+  if (onNative) {
     const two = inSpatial.length === 2;
     const run = ctx.native.conv2d(
       x.data as Float32Array,

@@ -2,8 +2,8 @@
 // MeanVarianceNormalization and LpNormalization. Statistics are taken in doubles with two passes
 // (mean, then squared deviations), which keeps long rows (C = 4096) accurate.
 import { FLOAT_TYPES, Tensor } from '../../tensor.js';
-import { OpError, optionalTensor, tensorInput, type KernelReport, type OpContext, type OpEntry, type OpImpl } from '../types.js';
-import { nativeBinary } from '../elementwise/native-dispatch.js';
+import { OpError, optionalTensor, tensorInput, type OpEntry, type OpImpl } from '../types.js';
+import { nativeScaleShift } from '../elementwise/native-dispatch.js';
 import { broadcastOffsets, normalizeAxis, product, roundNarrow } from '../util.js';
 import { axisLayout, normalizeAxes, type NumArray } from '../reduce/common.js';
 import { reduceToDoubles } from '../reduce/reductions.js';
@@ -68,10 +68,9 @@ const batchNormalization: OpImpl = (ctx, inputs) => {
   const variance = channelParam(inputs, 4, channels, 'BatchNormalization input_var');
   const training = ctx.opset >= 14 && ctx.attrs.int('training_mode', 0) !== 0;
   const src = x.data as FloatArray;
-  const y = new Tensor(x.dtype, x.dims);
   const a = new Float64Array(channels);
   const b = new Float64Array(channels);
-  const outs: Tensor[] = [y];
+  const outs: Tensor[] = [];
   if (training) {
     // Batch statistics per channel over N and the spatial axes.
     const batchMean = new Float64Array(C);
@@ -105,22 +104,15 @@ const batchNormalization: OpImpl = (ctx, inputs) => {
       b[c] = bias[c] - mean[c] * a[c];
     }
   }
-  if (!training && !perActivation && x.dtype === 'float32') {
-    // Eager float32: the per-channel scale and shift run as two passes of the native broadcast kernels.
-    const perChannel = x.dims.map((d, i) => (i === 1 ? d : 1));
-    const passes: KernelReport[] = [];
-    const sub: OpContext = { ...ctx, report: (r) => passes.push(r) };
-    const scaled = nativeBinary(sub, 'Mul', x, new Tensor('float32', perChannel, Float32Array.from(a)), x.dims);
-    const shifted = scaled && nativeBinary(sub, 'Add', scaled, new Tensor('float32', perChannel, Float32Array.from(b)), x.dims);
-    if (shifted) {
-      const nativeNs = passes.reduce((t, r) => t + (r.nativeNs ?? 0), 0);
-      ctx.report({ kernel: passes[0].kernel, isa: passes[0].isa, flops: 2 * x.size, nativeNs });
-      return [shifted];
-    }
+  if (!training && !perActivation && plane >= 8) {
+    // Eager float32: one native pass of y = fma(x, a[c], b[c]).
+    const y = nativeScaleShift(ctx, x, a, b);
+    if (y) return [y];
   }
+  const y = new Tensor(x.dtype, x.dims);
   affinePerChannel(src, y.data as FloatArray, N, channels, step, a, b);
   ctx.report({ kernel: `ts_batchnorm_${x.dtype}`, isa: 'scalar', flops: 2 * x.size });
-  return outs.map((t, i) => (i === 0 ? roundNarrow(t) : t));
+  return [roundNarrow(y), ...outs];
 };
 
 const layerNormalization: OpImpl = (ctx, inputs) => {

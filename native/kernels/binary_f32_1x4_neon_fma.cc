@@ -1,6 +1,9 @@
 // NEON elementwise binary rows: 4 floats per q register, unrolled x2; scalar operands are
-// broadcast once. AArch64 has a true vector divide (FDIV), so Div stays IEEE exact.
+// broadcast once. AArch64 has a true vector divide (FDIV), so Div stays IEEE exact; ScaleShift is
+// FMLA (one rounding, as the reference's std::fma).
 #include <arm_neon.h>
+
+#include <cmath>
 
 #include "kernels.h"
 
@@ -59,9 +62,23 @@ void rows(const float* a, size_t as, const float* b, size_t bs, float* y, size_t
   }
 }
 
+void scale_shift(const float* a, size_t as, const float* b, float* y, size_t n) {
+  const float scale = b[0], shift = b[1];
+  size_t k = 0;
+  if (as == 1) {
+    const float32x4_t s = vdupq_n_f32(scale), t = vdupq_n_f32(shift);
+    for (; k + 8 <= n; k += 8) {
+      vst1q_f32(y + k, vfmaq_f32(t, vld1q_f32(a + k), s));
+      vst1q_f32(y + k + 4, vfmaq_f32(t, vld1q_f32(a + k + 4), s));
+    }
+    for (; k + 4 <= n; k += 4) vst1q_f32(y + k, vfmaq_f32(t, vld1q_f32(a + k), s));
+  }
+  for (; k < n; k++) y[k] = std::fma(a[k * as], scale, shift);
+}
+
 }  // namespace
 
-void binary_f32_1x4_neon(BinaryOp op, const float* a, size_t as, const float* b, size_t bs, float* y, size_t n) {
+void binary_f32_1x4_neon_fma(BinaryOp op, const float* a, size_t as, const float* b, size_t bs, float* y, size_t n) {
   switch (op) {
     case BinaryOp::Add:
       return rows<AddV>(a, as, b, bs, y, n);
@@ -71,6 +88,8 @@ void binary_f32_1x4_neon(BinaryOp op, const float* a, size_t as, const float* b,
       return rows<MulV>(a, as, b, bs, y, n);
     case BinaryOp::Div:
       return rows<DivV>(a, as, b, bs, y, n);
+    case BinaryOp::ScaleShift:
+      return scale_shift(a, as, b, y, n);
   }
 }
 

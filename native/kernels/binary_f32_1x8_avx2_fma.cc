@@ -1,5 +1,8 @@
 // AVX2 elementwise binary rows: 8 floats per ymm, unrolled x2; scalar operands are broadcast once.
+// FMA only for ScaleShift (one rounding, as the reference's std::fma).
 #include <immintrin.h>
+
+#include <cmath>
 
 #include "kernels.h"
 
@@ -58,9 +61,23 @@ void rows(const float* a, size_t as, const float* b, size_t bs, float* y, size_t
   }
 }
 
+void scale_shift(const float* a, size_t as, const float* b, float* y, size_t n) {
+  const float scale = b[0], shift = b[1];
+  size_t k = 0;
+  if (as == 1) {
+    const __m256 s = _mm256_set1_ps(scale), t = _mm256_set1_ps(shift);
+    for (; k + 16 <= n; k += 16) {
+      _mm256_storeu_ps(y + k, _mm256_fmadd_ps(_mm256_loadu_ps(a + k), s, t));
+      _mm256_storeu_ps(y + k + 8, _mm256_fmadd_ps(_mm256_loadu_ps(a + k + 8), s, t));
+    }
+    for (; k + 8 <= n; k += 8) _mm256_storeu_ps(y + k, _mm256_fmadd_ps(_mm256_loadu_ps(a + k), s, t));
+  }
+  for (; k < n; k++) y[k] = std::fma(a[k * as], scale, shift);
+}
+
 }  // namespace
 
-void binary_f32_1x8_avx2(BinaryOp op, const float* a, size_t as, const float* b, size_t bs, float* y, size_t n) {
+void binary_f32_1x8_avx2_fma(BinaryOp op, const float* a, size_t as, const float* b, size_t bs, float* y, size_t n) {
   switch (op) {
     case BinaryOp::Add:
       return rows<AddV>(a, as, b, bs, y, n);
@@ -70,6 +87,8 @@ void binary_f32_1x8_avx2(BinaryOp op, const float* a, size_t as, const float* b,
       return rows<MulV>(a, as, b, bs, y, n);
     case BinaryOp::Div:
       return rows<DivV>(a, as, b, bs, y, n);
+    case BinaryOp::ScaleShift:
+      return scale_shift(a, as, b, y, n);
   }
 }
 
