@@ -169,8 +169,17 @@ function benchBandwidth(native: NativeBackend, peak: PeakInfo, o: Required<Bench
   const gemvA = filled(K, 8);
   const gemvB = filled(K * K, 9);
   const gemvC = new Float32Array(K);
+  // In cache: a kernel this short is where handing work to a second thread costs the most.
+  const small = 1 << 17;
+  const smallRows = { ...rows, n: small };
+  // The example's largest BatchNormalization, 96 channels of 80x80, as one ScaleShift pass.
+  const [bnC, bnPlane] = [96, 80 * 80];
+  const bnRows = { n: bnPlane, startsA: Int32Array.from({ length: bnC }, (_, c) => c * bnPlane), stepA: 1, startsB: Int32Array.from({ length: bnC }, (_, c) => 2 * c), stepB: 0 };
+  const bnPairs = filled(2 * bnC, 10);
   const cases: { name: string; bytes: number; call: (threads: number) => { ns: number; kernel: string } }[] = [
     { name: `Add ${n >> 20}M floats`, bytes: 12 * n, call: (threads) => native.binary('Add', a, b, y, rows, { threads }) },
+    { name: `Add ${small >> 10}K floats (in cache)`, bytes: 12 * small, call: (threads) => native.binary('Add', a, b, y, smallRows, { threads }) },
+    { name: `BatchNorm ScaleShift ${bnC}x80x80`, bytes: 8 * bnC * bnPlane, call: (threads) => native.binary('ScaleShift', a, bnPairs, y, bnRows, { threads }) },
     { name: `Relu ${n >> 20}M floats`, bytes: 8 * n, call: (threads) => native.unary('Relu', a, y, 0, 0, { threads }) },
     { name: `GEMV 1x${K}x${K}`, bytes: 4 * (K * K + 2 * K), call: (threads) => native.gemm(gemvA, gemvB, gemvC, { M: 1, N: K, K }, { threads }) },
   ];

@@ -1,5 +1,7 @@
 #include "threadpool.h"
 
+#include <chrono>
+
 namespace armml {
 
 ThreadPool& ThreadPool::instance() {
@@ -34,20 +36,43 @@ void ThreadPool::drain(std::exception_ptr& error) {
   }
 }
 
+namespace {
+
+// How long an idle worker polls for the next job before it sleeps.
+constexpr auto kSpin = std::chrono::microseconds(100);
+
+inline void cpu_relax() {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#elif defined(__aarch64__)
+  asm volatile("yield");
+#endif
+}
+
+}  // namespace
+
 void ThreadPool::worker_loop(size_t index) {
   unsigned long seen = 0;
   for (;;) {
-    {
-      std::unique_lock<std::mutex> lock(mutex_);
-      wake_.wait(lock, [&] { return generation_ != seen; });
-      seen = generation_;
-      if (index >= participants_) continue;
+    const auto spin_end = std::chrono::steady_clock::now() + kSpin;
+    for (unsigned k = 0; generation_.load(std::memory_order_acquire) == seen; k++) {
+      if ((k & 63) == 0 && std::chrono::steady_clock::now() >= spin_end) break;
+      cpu_relax();
     }
+    std::unique_lock<std::mutex> lock(mutex_);
+    if (generation_.load(std::memory_order_relaxed) == seen) {
+      sleeping_++;
+      wake_.wait(lock, [&] { return generation_.load(std::memory_order_relaxed) != seen; });
+      sleeping_--;
+    }
+    seen = generation_.load(std::memory_order_relaxed);
+    // Not asked, or too late: the caller (and faster workers) took every task already.
+    if (index >= participants_ || next_ >= n_) continue;
+    running_++;
+    lock.unlock();
     drain(error_);
-    {
-      std::lock_guard<std::mutex> lock(mutex_);
-      if (--active_ == 0) done_.notify_all();
-    }
+    lock.lock();
+    if (--running_ == 0) done_.notify_all();
   }
 }
 
@@ -61,6 +86,7 @@ void ThreadPool::parallel_for(size_t n, int threads, const std::function<void(si
   }
   const size_t helpers = std::min<size_t>(size_t(threads) - 1, n - 1);
   std::exception_ptr error;
+  bool wake = false;
   {
     std::lock_guard<std::mutex> lock(mutex_);
     ensure_workers(helpers);
@@ -68,15 +94,16 @@ void ThreadPool::parallel_for(size_t n, int threads, const std::function<void(si
     n_ = n;
     next_ = 0;
     participants_ = helpers;
-    active_ = helpers;
     error_ = nullptr;
-    generation_++;
+    generation_.fetch_add(1, std::memory_order_release);
+    wake = sleeping_ > 0;
   }
-  wake_.notify_all();
+  if (wake) wake_.notify_all();
   drain(error);
   {
+    // Every task is claimed now; wait only for workers still running one.
     std::unique_lock<std::mutex> lock(mutex_);
-    done_.wait(lock, [&] { return active_ == 0; });
+    done_.wait(lock, [&] { return running_ == 0; });
     task_ = nullptr;
     if (!error) error = error_;
   }
