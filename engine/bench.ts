@@ -1,6 +1,6 @@
 // Kernel throughput against the roofs measured in the same run (`armml bench`, bench/kernels.ts).
 // Every number is the median of several timed calls, read from the addon's own kernel timer.
-import type { NativeBackend, PeakInfo, RunOptions } from './native.js';
+import type { NativeBackend, PeakInfo, PeakOptions, RunOptions } from './native.js';
 import { median } from './stats.js';
 
 export const BENCH_KINDS = ['gemm', 'conv', 'bandwidth'] as const;
@@ -194,13 +194,28 @@ function benchBandwidth(native: NativeBackend, peak: PeakInfo, o: Required<Bench
   return out;
 }
 
+/**
+ * The roofs as the best of three probes: on a shared VM one probe can lose a whole vCPU to a
+ * neighbour (an all-threads FMA peak measured at half its value once), which would put kernels
+ * above 100% of "peak". What the machine can do is what it did at its best.
+ */
+function steadiestPeak(native: NativeBackend, opts: PeakOptions): PeakInfo {
+  const probes = [0, 1, 2].map(() => native.measurePeak(opts));
+  const best = probes.reduce((a, b) => (b.gflops > a.gflops ? b : a));
+  return {
+    ...best,
+    gflops_per_thread: Math.max(...probes.map((p) => p.gflops_per_thread)),
+    gbps: Math.max(...probes.map((p) => p.gbps)),
+  };
+}
+
 /** Measures the roofs, then runs the kind's cases at each thread count. */
 export function runBench(native: NativeBackend, kind: BenchKind, opts: BenchOptions): BenchReport {
   if (!isBenchKind(kind)) throw new Error(`unknown bench kind '${String(kind)}' (available: ${BENCH_KINDS.join(', ')})`);
   const threads = [...new Set(opts.threads)].sort((x, y) => x - y);
   if (threads.length === 0 || threads.some((t) => !Number.isInteger(t) || t < 1)) throw new Error('threads must be positive integers');
   const o: Required<BenchOptions> = { threads, quick: opts.quick ?? false, caseMs: opts.caseMs ?? (opts.quick ? 20 : 200), peakMs: opts.peakMs ?? (opts.quick ? 100 : 400) };
-  const peak = native.measurePeak({ threads: threads[threads.length - 1], ms: o.peakMs, bytes: (o.quick ? 128 : 256) * 2 ** 20 });
+  const peak = steadiestPeak(native, { threads: threads[threads.length - 1], ms: o.peakMs, bytes: (o.quick ? 128 : 256) * 2 ** 20 });
   const results = kind === 'gemm' ? benchGemm(native, peak, o) : kind === 'conv' ? benchConv(native, peak, o) : benchBandwidth(native, peak, o);
   return {
     kind,

@@ -61,13 +61,17 @@ function barChart(bars: Bar[], width: number, caption: string, tooltip: Tooltip)
         .ticks(Math.max(2, Math.floor(width / 90)))
         .tickFormat((v) => `${v}x`),
     );
-  svg
-    .append('line')
-    .attr('class', 'armml-unity')
-    .attr('x1', x(1))
-    .attr('x2', x(1))
-    .attr('y1', 4)
-    .attr('y2', height - 24);
+  // The 1x mark runs along each group's bars only, so it never crosses a group's title.
+  for (const g of groups) {
+    const rows = ys.filter((_, i) => bars[i].group === g);
+    svg
+      .append('line')
+      .attr('class', 'armml-unity')
+      .attr('x1', x(1))
+      .attr('x2', x(1))
+      .attr('y1', Math.min(...rows) - 2)
+      .attr('y2', Math.max(...rows) + BAR_H + 2);
+  }
   for (const [g, gy] of groupY) svg.append('text').attr('class', 'armml-group-label').attr('x', 4).attr('y', gy).text(g);
   bars.forEach((b, i) => {
     const row = svg.append('g').attr('data-testid', b.testid).attr('transform', `translate(0,${ys[i]})`);
