@@ -10,7 +10,8 @@
       "native/kernels/dwconv2d_f32_1x4_portable.cc",
       "native/kernels/binary_f32_1x1_scalar_ref.cc",
       "native/kernels/unary_f32_1x1_scalar_ref.cc",
-      "native/kernels/peak_f32_8x4_portable.cc"
+      "native/kernels/peak_f32_8x4_portable.cc",
+      "native/kernels/pool2d_f32_1x1_portable.cc"
     ]
   },
   "targets": [
@@ -26,6 +27,7 @@
         "native/src/conv.cc",
         "native/src/eltwise.cc",
         "native/src/peak.cc",
+        "native/src/pool.cc",
         "native/src/napi_peak.cc",
         "<@(armml_portable_kernels)"
       ],

@@ -104,6 +104,27 @@ export interface BinaryRows {
   stepB: number;
 }
 
+/** Tap table of one spatial axis of a pooling (see PoolPlane in native/kernels/kernels.h). */
+export interface PoolTaps {
+  start: Int32Array;
+  lo: Int32Array;
+  hi: Int32Array;
+  /** Taps inside the input plus its explicit padding: the count_include_pad divisor. */
+  padded: Int32Array;
+}
+
+export interface Pool2dParams {
+  planes: number;
+  H: number;
+  W: number;
+  OH: number;
+  OW: number;
+  dilH: number;
+  dilW: number;
+  max: boolean;
+  includePad: boolean;
+}
+
 export interface PeakOptions {
   /** Threads for the all-threads numbers (default 1). */
   threads?: number;
@@ -144,6 +165,8 @@ export interface NativeBackend {
    * LeakyRelu alpha (ignored by the others).
    */
   unary(op: UnaryOpName, x: Float32Array, y: Float32Array, alpha?: number, beta?: number, opts?: RunOptions): KernelRun;
+  /** 2D max or average pooling of `planes` planes along the given tap tables (float32). */
+  pool2d(x: Float32Array, y: Float32Array, params: Pool2dParams, tapsH: PoolTaps, tapsW: PoolTaps, opts?: RunOptions): KernelRun;
   /** Measures the fp32 FMA peak and memory read bandwidth (synchronous, about `ms` milliseconds). */
   measurePeak(opts?: PeakOptions): PeakInfo;
 }
@@ -168,6 +191,7 @@ interface Addon {
     opts: object,
   ): KernelRun;
   unary(op: number, x: Float32Array, y: Float32Array, alpha: number, beta: number, opts: object): KernelRun;
+  pool2d(x: Float32Array, y: Float32Array, params: object, tapsH: Int32Array[], tapsW: Int32Array[], opts: object): KernelRun;
   measurePeak(opts: object): PeakInfo;
 }
 
@@ -358,6 +382,12 @@ function wrap(addon: Addon): NativeBackend {
       checkLength(y, 'y', x.length);
       if (typeof alpha !== 'number' || typeof beta !== 'number') throw new NativeArgumentError('alpha and beta must be numbers');
       return addon.unary(code, x, y, alpha, beta, checkOptions(opts));
+    },
+    pool2d(x, y, params, tapsH, tapsW, opts) {
+      checkArray(x, 'x');
+      checkArray(y, 'y');
+      const table = (t: PoolTaps) => [t.start, t.lo, t.hi, t.padded];
+      return addon.pool2d(x, y, params, table(tapsH), table(tapsW), checkOptions(opts));
     },
     measurePeak: (opts) => addon.measurePeak(peakArgs(opts)),
   };

@@ -2,6 +2,7 @@
 // file (named by the grammar in README.md) so ISA-specific files get their own compiler flags.
 #pragma once
 #include <cstddef>
+#include <cstdint>
 
 namespace armml {
 
@@ -77,6 +78,25 @@ void dwconv2d_f32_1x8_avx2_fma(const DwPlane& p);
 #if defined(__aarch64__)
 void dwconv2d_f32_1x4_neon_fma(const DwPlane& p);
 #endif
+
+/**
+ * One plane of 2D max or average pooling. For output row oh the taps jh in [loH[oh], hiH[oh]) read
+ * input row startH[oh] + jh*dilH, and likewise along W; average divides the sum (in double) by
+ * the taps read, or by padH[oh]*padW[ow] with count_include_pad. The caller builds the tap tables,
+ * so every variant and the TypeScript baseline visit the same taps in the same order.
+ */
+struct PoolPlane {
+  const float* x = nullptr;
+  float* y = nullptr;
+  size_t W = 0, OH = 0, OW = 0, dilH = 1, dilW = 1;
+  const int32_t *startH = nullptr, *loH = nullptr, *hiH = nullptr, *padH = nullptr;
+  const int32_t *startW = nullptr, *loW = nullptr, *hiW = nullptr, *padW = nullptr;
+  bool max = true;
+  bool includePad = false;
+};
+using PoolKernel = void (*)(const PoolPlane& p);
+
+void pool2d_f32_1x1_portable(const PoolPlane& p);
 
 /**
  * Elementwise binary operators on float32 (numbering shared with engine/native.ts). ScaleShift is

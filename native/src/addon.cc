@@ -13,6 +13,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("conv2d", Napi::Function::New(env, armml::Conv2dJs, "conv2d"));
   exports.Set("binary", Napi::Function::New(env, armml::BinaryJs, "binary"));
   exports.Set("unary", Napi::Function::New(env, armml::UnaryJs, "unary"));
+  exports.Set("pool2d", Napi::Function::New(env, armml::Pool2dJs, "pool2d"));
   exports.Set("measurePeak", Napi::Function::New(env, armml::MeasurePeakJs, "measurePeak"));
   return exports;
 }

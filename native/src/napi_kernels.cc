@@ -9,6 +9,7 @@
 #include "conv.h"
 #include "cpu.h"
 #include "eltwise.h"
+#include "pool.h"
 #include "gemm.h"
 #include "variants.h"
 
@@ -395,6 +396,61 @@ Napi::Value UnaryJs(const Napi::CallbackInfo& info) {
   }
   const auto t0 = std::chrono::steady_clock::now();
   unary_all(*v, UnaryOp(op), x.Data(), y.Data(), x.ElementLength(), alpha, beta, opts.threads);
+  const auto t1 = std::chrono::steady_clock::now();
+  return run_result(env, v->name, v->isa, double(std::chrono::duration_cast<std::chrono::nanoseconds>(t1 - t0).count()));
+}
+
+// pool2d(x, y, params {planes, H, W, OH, OW, dilH, dilW, max, includePad}, tapsH, tapsW, options)
+// taps* = [start, lo, hi, padded] Int32Arrays of one entry per output row (H) or column (W).
+Napi::Value Pool2dJs(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 5) throw_type(env, "pool2d(x, y, params, tapsH, tapsW, options?) needs 5 arguments");
+  const Napi::Float32Array x = get_f32(env, info[0], "x");
+  Napi::Float32Array y = get_f32(env, info[1], "y");
+  const Napi::Object prm = get_object(env, info, 2, "params", false);
+  const size_t planes = get_size(env, prm, "planes", 0, true), H = get_size(env, prm, "H", 0, true);
+  PoolPlane shape;
+  shape.W = get_size(env, prm, "W", 0, true);
+  shape.OH = get_size(env, prm, "OH", 0, true);
+  shape.OW = get_size(env, prm, "OW", 0, true);
+  shape.dilH = get_size(env, prm, "dilH", 1, false);
+  shape.dilW = get_size(env, prm, "dilW", 1, false);
+  shape.max = get_bool(prm, "max");
+  shape.includePad = get_bool(prm, "includePad");
+  if (shape.dilH < 1 || shape.dilW < 1) throw_range(env, "dilations must be >= 1");
+  check_len(env, "x", x.ElementLength(), double(planes) * double(H) * double(shape.W));
+  check_len(env, "y", y.ElementLength(), double(planes) * double(shape.OH) * double(shape.OW));
+  // Every tap a table names must be inside the plane: the kernel reads without further checks.
+  const int32_t* tables[2][4];
+  for (int axis = 0; axis < 2; axis++) {
+    const Napi::Value v = info[3 + axis];
+    const char* name = axis == 0 ? "tapsH" : "tapsW";
+    if (!v.IsArray() || v.As<Napi::Array>().Length() != 4) throw_type(env, std::string(name) + " must be [start, lo, hi, padded]");
+    const size_t out = axis == 0 ? shape.OH : shape.OW, len = axis == 0 ? H : shape.W;
+    const size_t dil = axis == 0 ? shape.dilH : shape.dilW;
+    for (uint32_t k = 0; k < 4; k++) {
+      const Napi::Int32Array t = get_i32(env, v.As<Napi::Array>().Get(k), name);
+      if (t.ElementLength() != out) throw_range(env, std::string(name) + " tables need one entry per output position");
+      tables[axis][k] = t.Data();
+    }
+    for (size_t o = 0; o < out; o++) {
+      const int64_t start = tables[axis][0][o], lo = tables[axis][1][o], hi = tables[axis][2][o];
+      if (lo < 0 || hi < lo) throw_range(env, std::string(name) + ": tap range out of order");
+      if (hi > lo && (start + lo * int64_t(dil) < 0 || start + (hi - 1) * int64_t(dil) >= int64_t(len)))
+        throw_range(env, std::string(name) + ": a tap falls outside the input");
+    }
+  }
+  shape.startH = tables[0][0], shape.loH = tables[0][1], shape.hiH = tables[0][2], shape.padH = tables[0][3];
+  shape.startW = tables[1][0], shape.loW = tables[1][1], shape.hiW = tables[1][2], shape.padW = tables[1][3];
+  const RunOptions opts = get_options(env, get_object(env, info, 5, "options", true));
+  const KernelVariant* v;
+  try {
+    v = &resolve_variant("pool2d_f32", opts.variant);
+  } catch (const std::invalid_argument& e) {
+    throw Napi::Error::New(env, e.what());
+  }
+  const auto t0 = std::chrono::steady_clock::now();
+  pool2d_planes(*v, shape, x.Data(), y.Data(), planes, H, opts.threads);
   const auto t1 = std::chrono::steady_clock::now();
   return run_result(env, v->name, v->isa, double(std::chrono::duration_cast<std::chrono::nanoseconds>(t1 - t0).count()));
 }

@@ -12,6 +12,7 @@ Napi::Value GemmAsyncJs(const Napi::CallbackInfo& info);
 Napi::Value Conv2dJs(const Napi::CallbackInfo& info);
 Napi::Value BinaryJs(const Napi::CallbackInfo& info);
 Napi::Value UnaryJs(const Napi::CallbackInfo& info);
+Napi::Value Pool2dJs(const Napi::CallbackInfo& info);
 /** Implemented in napi_peak.cc. */
 Napi::Value MeasurePeakJs(const Napi::CallbackInfo& info);
 

@@ -11,7 +11,7 @@ namespace armml {
 
 struct KernelVariant {
   const char* name;    // file/kernel name, see native/kernels/README.md
-  const char* family;  // "matmul_f32", "conv2d_f32", "dwconv2d_f32", "binary_f32", "unary_f32", "peak_f32"
+  const char* family;  // "matmul_f32", "conv2d_f32", "dwconv2d_f32", "binary_f32", "unary_f32", "peak_f32", "pool2d_f32"
   const char* isa;     // "scalar", "portable", "avx2+fma", "neon"
   int mr, nr, kr, sr;  // register tile (rows x columns), K unroll of packing, packing split
   int priority;        // higher wins in automatic selection
@@ -25,6 +25,7 @@ struct KernelVariant {
   BinaryKernel binary;
   UnaryKernel unary;
   PeakKernel peak;  // the machine-peak probe (native/src/peak.h), not an operator
+  PoolKernel pool;
 };
 
 const std::vector<KernelVariant>& all_variants();

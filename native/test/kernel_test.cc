@@ -13,6 +13,7 @@
 #include "../src/cpu.h"
 #include "../src/eltwise.h"
 #include "../src/gemm.h"
+#include "../src/pool.h"
 #include "../src/peak.h"
 #include "../src/variants.h"
 
@@ -224,6 +225,69 @@ void test_peak(const KernelVariant& v) {
   report(gflops > 0, std::string(v.name) + " gflops", gflops);
 }
 
+// Pooling against a direct loop over every kernel position (bounds checked there, not by tap
+// tables): max exact, average with the same double sum.
+void test_pool(const KernelVariant& v, std::mt19937& rng) {
+  struct Case {
+    size_t H, W, k, s, d, pad;
+    bool max, include_pad;
+  };
+  for (const Case c : {Case{28, 28, 2, 2, 1, 0, true, false}, Case{14, 15, 3, 3, 1, 1, true, false}, Case{9, 7, 3, 1, 2, 2, false, false},
+                       Case{9, 7, 3, 2, 1, 1, false, true}, Case{5, 33, 5, 1, 1, 2, true, false}}) {
+    const size_t planes = 6;
+    const size_t OH = (c.H + 2 * c.pad - ((c.k - 1) * c.d + 1)) / c.s + 1, OW = (c.W + 2 * c.pad - ((c.k - 1) * c.d + 1)) / c.s + 1;
+    auto x = random_vec(planes * c.H * c.W, rng);
+    // Tap tables in the closed form engine/ops/nn/pool.ts uses.
+    auto taps = [&](size_t len, size_t out, std::vector<int32_t>& st, std::vector<int32_t>& lo, std::vector<int32_t>& hi,
+                    std::vector<int32_t>& pd) {
+      for (size_t o = 0; o < out; o++) {
+        const long start = long(o * c.s) - long(c.pad);
+        auto upto = [&](long pos) {
+          const long r = pos - start;
+          const long f = r >= 0 ? r / long(c.d) : -((-r + long(c.d) - 1) / long(c.d));
+          return std::min<long>(long(c.k), std::max<long>(0, f + 1));
+        };
+        auto ceil_div = [&](long a) { return a >= 0 ? (a + long(c.d) - 1) / long(c.d) : -((-a) / long(c.d)); };
+        const long l = std::min<long>(long(c.k), std::max<long>(0, ceil_div(0 - start)));
+        st.push_back(int32_t(start));
+        lo.push_back(int32_t(l));
+        hi.push_back(int32_t(std::max<long>(l, upto(long(len) - 1))));
+        pd.push_back(int32_t(std::max<long>(0, upto(long(len + c.pad) - 1) - std::min<long>(long(c.k), std::max<long>(0, ceil_div(-long(c.pad) - start))))));
+      }
+    };
+    std::vector<int32_t> sh, lh, hh, ph, sw, lw, hw, pw;
+    taps(c.H, OH, sh, lh, hh, ph);
+    taps(c.W, OW, sw, lw, hw, pw);
+    PoolPlane shape;
+    shape.W = c.W, shape.OH = OH, shape.OW = OW, shape.dilH = c.d, shape.dilW = c.d;
+    shape.startH = sh.data(), shape.loH = lh.data(), shape.hiH = hh.data(), shape.padH = ph.data();
+    shape.startW = sw.data(), shape.loW = lw.data(), shape.hiW = hw.data(), shape.padW = pw.data();
+    shape.max = c.max, shape.includePad = c.include_pad;
+    std::vector<float> got(planes * OH * OW, -1.0f), want(planes * OH * OW);
+    pool2d_planes(v, shape, x.data(), got.data(), planes, c.H, 2);
+    for (size_t p = 0; p < planes; p++)
+      for (size_t oh = 0; oh < OH; oh++)
+        for (size_t ow = 0; ow < OW; ow++) {
+          double s = 0.0, n = 0.0, padded = 0.0;
+          float m = -INFINITY;
+          for (size_t i = 0; i < c.k; i++)
+            for (size_t j = 0; j < c.k; j++) {
+              const long h = long(oh * c.s + i * c.d) - long(c.pad), w = long(ow * c.s + j * c.d) - long(c.pad);
+              const bool in_h = h >= -long(c.pad) && h < long(c.H + c.pad), in_w = w >= -long(c.pad) && w < long(c.W + c.pad);
+              if (in_h && in_w) padded += 1.0;
+              if (h < 0 || w < 0 || h >= long(c.H) || w >= long(c.W)) continue;
+              const float val = x[(p * c.H + size_t(h)) * c.W + size_t(w)];
+              m = std::max(m, val);
+              s += val;
+              n += 1.0;
+            }
+          want[(p * OH + oh) * OW + ow] = c.max ? m : float(s / (c.include_pad ? padded : n));
+        }
+    const double err = max_rel_err(got, want);
+    report(err <= (c.max ? 0.0 : 1e-6), std::string(v.name) + (c.max ? " max" : " avg") + " H=" + std::to_string(c.H) + " k=" + std::to_string(c.k), err);
+  }
+}
+
 int main() {
   const CpuInfo& cpu = cpu_info();
   std::printf("arch: %s\nvendor: %s\nname: %s\n", cpu.arch.c_str(), cpu.vendor.c_str(), cpu.name.c_str());
@@ -231,7 +295,7 @@ int main() {
   std::string isa;
   for (const auto& f : cpu.isa) isa += (isa.empty() ? "" : ",") + f;
   std::printf("isa: %s\n", isa.c_str());
-  for (const char* family : {"matmul_f32", "conv2d_f32", "dwconv2d_f32", "binary_f32", "unary_f32", "peak_f32"})
+  for (const char* family : {"matmul_f32", "conv2d_f32", "dwconv2d_f32", "binary_f32", "unary_f32", "peak_f32", "pool2d_f32"})
     std::printf("selected %s: %s\n", family, selected_variant(family).name);
 
   std::mt19937 rng(42);
@@ -244,6 +308,11 @@ int main() {
     const std::string family = v.family;
     if (family == "binary_f32") {
       test_binary(v, rng);
+      std::printf("%s %s checks=%d\n", failures == before ? "PASS" : "FAIL", v.name, checks - before_checks);
+      continue;
+    }
+    if (family == "pool2d_f32") {
+      test_pool(v, rng);
       std::printf("%s %s checks=%d\n", failures == before ? "PASS" : "FAIL", v.name, checks - before_checks);
       continue;
     }

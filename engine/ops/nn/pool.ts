@@ -1,7 +1,8 @@
 // MaxPool, AveragePool, LpPool and their Global forms over [N, C, D1, ... Dk] (k <= 3).
 // One-, two- and three-dimensional pooling share one kernel: fewer spatial axes are lifted to
 // three with unit extent, so the inner loop is the same plain walk over precomputed tap ranges.
-import { Tensor } from '../../tensor.js';
+import type { NativeBackend, PoolTaps } from '../../native.js';
+import { Tensor, float32ForOverwrite } from '../../tensor.js';
 import { OpError, tensorInput, type OpContext, type OpEntry, type OpImpl } from '../types.js';
 import { product, roundNarrow } from '../util.js';
 import { numericData, type NumArray } from '../reduce/common.js';
@@ -192,6 +193,61 @@ function toColumnMajor(flat: number, inPlane: number, D: number, H: number, W: n
   return plane * inPlane + w * H * D + h * D + d;
 }
 
+/** The native backend when eager float32 pooling should use it (test doubles keep TypeScript). */
+function poolBackend(ctx: OpContext, x: Tensor): NativeBackend | undefined {
+  if (ctx.mode !== 'eager' || x.dtype !== 'float32') return undefined;
+  try {
+    const native = ctx.native;
+    return native.available && typeof native.pool2d === 'function' ? native : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+const INT32_MAX = 2 ** 31 - 1;
+
+function int32Taps(t: AxisTaps): PoolTaps | undefined {
+  for (const v of t.start) if (Math.abs(v) > INT32_MAX) return undefined;
+  return { start: Int32Array.from(t.start), lo: t.lo, hi: t.hi, padded: t.padded };
+}
+
+/** One tap table covering a whole axis of length `len` with one output (global pooling, lifted axes). */
+function wholeAxis(len: number): PoolTaps {
+  return { start: Int32Array.of(0), lo: Int32Array.of(0), hi: Int32Array.of(len), padded: Int32Array.of(len) };
+}
+
+/**
+ * Max or average pooling of a float32 tensor over one or two spatial axes in the native kernel,
+ * along the same tap tables as the TypeScript loop (so the same taps, in the same order); undefined
+ * when the call stays in TypeScript.
+ */
+function nativePool(ctx: OpContext, x: Tensor, dims: number[], g: PoolGeometry | undefined, max: boolean, includePad: boolean): Tensor | undefined {
+  const native = poolBackend(ctx, x);
+  const spatial = x.dims.slice(2);
+  if (!native || spatial.length < 1 || spatial.length > 2) return undefined;
+  const [H, W] = spatial.length === 2 ? spatial : [1, spatial[0]];
+  let tapsH: PoolTaps | undefined = wholeAxis(H);
+  let tapsW: PoolTaps | undefined = wholeAxis(W);
+  let dilH = 1;
+  let dilW = 1;
+  if (g) {
+    const axis = (i: number) => int32Taps(axisTaps(g.inSpatial[i], g.outSpatial[i], g.kernel[i], g.strides[i], g.dilations[i], g.padsBegin[i], g.padsEnd[i]));
+    const last = spatial.length - 1;
+    tapsW = axis(last);
+    dilW = g.dilations[last];
+    if (last === 1) {
+      tapsH = axis(0);
+      dilH = g.dilations[0];
+    }
+  }
+  if (!tapsH || !tapsW) return undefined;
+  const y = float32ForOverwrite(dims);
+  const params = { planes: x.dims[0] * x.dims[1], H, W, OH: tapsH.start.length, OW: tapsW.start.length, dilH, dilW, max, includePad };
+  const run = native.pool2d(x.data as Float32Array, y.data as Float32Array, params, tapsH, tapsW, { threads: Math.max(1, ctx.threads) });
+  ctx.report({ kernel: run.kernel, isa: run.isa, flops: g ? y.size * product(g.kernel) : x.size, nativeNs: run.ns });
+  return y;
+}
+
 function poolOp(op: string, kind: PoolKind): OpImpl {
   return (ctx, inputs) => {
     const x = tensorInput(inputs, 0, `${op} input`);
@@ -199,15 +255,20 @@ function poolOp(op: string, kind: PoolKind): OpImpl {
     if (src instanceof BigInt64Array || src instanceof BigUint64Array || x.dtype === 'bool') throw new OpError(`${op} does not support ${x.dtype} tensors`);
     const g = poolGeometry(ctx, op, x.dims, ctx.attrs.ints('kernel_shape'));
     const dims = [x.dims[0], x.dims[1], ...g.outSpatial];
-    const y = new Tensor(x.dtype, dims);
     const wantIndices = kind === 'max' && ctx.node.outputs.length > 1 && ctx.node.outputs[1] !== '';
+    const countIncludePad = ctx.attrs.int('count_include_pad', 0) !== 0;
+    if (kind !== 'lp' && !wantIndices) {
+      const fast = nativePool(ctx, x, dims, g, kind === 'max', countIncludePad);
+      if (fast) return [fast];
+    }
+    const y = new Tensor(x.dtype, dims);
     const indices = wantIndices ? new Tensor('int64', dims) : undefined;
     const columnMajor = ctx.attrs.int('storage_order', 0) === 1;
     const p = kind === 'lp' ? ctx.attrs.float('p', 2) : 1;
     runPool(src, x.dims[0] * x.dims[1], g, y.data as NumArray, {
       kind,
       p,
-      countIncludePad: ctx.attrs.int('count_include_pad', 0) !== 0,
+      countIncludePad,
       indices: indices?.data as BigInt64Array | undefined,
       columnMajor,
     });
@@ -225,7 +286,12 @@ function globalPoolOp(op: string, kind: PoolKind): OpImpl {
     const planes = x.dims[0] * x.dims[1];
     const plane = product(x.dims, 2);
     if (plane === 0) throw new OpError(`${op} over an empty spatial extent [${x.dims.slice(2).join(',')}]`);
-    const y = new Tensor(x.dtype, [x.dims[0], x.dims[1], ...x.dims.slice(2).map(() => 1)]);
+    const outDims = [x.dims[0], x.dims[1], ...x.dims.slice(2).map(() => 1)];
+    if (kind !== 'lp') {
+      const fast = nativePool(ctx, x, outDims, undefined, kind === 'max', false);
+      if (fast) return [fast];
+    }
+    const y = new Tensor(x.dtype, outDims);
     const out = y.data as NumArray;
     const p = kind === 'lp' ? ctx.attrs.float('p', 2) : 1;
     for (let c = 0, base = 0; c < planes; c++, base += plane) {
