@@ -223,6 +223,25 @@ describe('eager elementwise ops on native kernels match the TypeScript baseline'
     }
   });
 
+  it('Softmax along the last axis runs on the native exp, within 2e-5 of the baseline', () => {
+    for (const [dims, axis] of [
+      [[4, 12, 197, 197], -1],
+      [[3, 5000], 1],
+      [[2, 8, 300], 2],
+    ] as [number[], number][]) {
+      const x = f32(dims, 51, 30);
+      const attrs = { axis: { type: 'int', value: axis } } as Record<string, AttrValue>;
+      const eager = runOp('Softmax', 'eager', [x], attrs, 13);
+      const base = runOp('Softmax', 'baseline', [x], attrs, 13);
+      expect(eager.report?.kernel).toMatch(/^unary_f32_/);
+      expect(base.report?.kernel).toBe('ts_softmax_float32');
+      expect(worstErr(eager.out.data as Float32Array, base.out.data as Float32Array, 1e-7)).toBeLessThan(2e-5);
+    }
+    // A strided axis stays in TypeScript.
+    const x = f32([2, 300, 20], 52);
+    expect(runOp('Softmax', 'eager', [x], { axis: { type: 'int', value: 1 } }, 13).report?.kernel).toBe('ts_softmax_float32');
+  });
+
   it('small tensors and other element types stay on the TypeScript loops', () => {
     expect(runOp('Add', 'eager', [f32([4, 4], 1), f32([4, 4], 2)]).report?.kernel).toBe('ts_add_float32');
     const d = new Tensor('float64', big, Float64Array.from(random(9216, 5)));

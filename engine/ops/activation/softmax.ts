@@ -5,6 +5,7 @@ import { Tensor } from '../../tensor.js';
 import { normalizeAxis, product, roundNarrow } from '../util.js';
 import { tensorInput, type OpContext, type OpEntry, type Value } from '../types.js';
 import { reportTs, requireTypes, type FloatArray } from '../elementwise/common.js';
+import { nativeSoftmaxRows } from '../elementwise/native-dispatch.js';
 
 /** The input viewed as [outer, len, inner], normalizing over `len`. */
 interface Layout {
@@ -92,7 +93,7 @@ const hardmaxInto: Normalizer = (x, y, { outer, len, inner }) => {
   }
 };
 
-function normalizer(op: string, run: Normalizer, flops: number): OpEntry {
+function normalizer(op: string, run: Normalizer, flops: number, fast?: typeof nativeSoftmaxRows): OpEntry {
   const family = op.toLowerCase();
   return {
     op,
@@ -101,8 +102,12 @@ function normalizer(op: string, run: Normalizer, flops: number): OpEntry {
     impl: (ctx: OpContext, inputs: (Value | undefined)[]): Value[] => {
       const x = tensorInput(inputs, 0, 'input');
       requireTypes(op, x, ['float']);
+      const layout = x.size > 0 ? layoutOf(ctx, x) : undefined;
+      // Eager float32 rows along the last axis: the native exp and elementwise kernels.
+      const native = fast && layout?.inner === 1 ? fast(ctx, x, layout.len) : undefined;
+      if (native) return [native];
       const out = new Tensor(x.dtype, x.dims);
-      if (x.size > 0) run(x.data as FloatArray, out.data as FloatArray, layoutOf(ctx, x));
+      if (layout) run(x.data as FloatArray, out.data as FloatArray, layout);
       reportTs(ctx, family, x.dtype, x.size, flops);
       return [roundNarrow(out)];
     },
@@ -110,7 +115,7 @@ function normalizer(op: string, run: Normalizer, flops: number): OpEntry {
 }
 
 export const ops: OpEntry[] = [
-  normalizer('Softmax', softmaxInto(false), 5),
+  normalizer('Softmax', softmaxInto(false), 5, nativeSoftmaxRows),
   normalizer('LogSoftmax', softmaxInto(true), 5),
   normalizer('Hardmax', hardmaxInto, 1),
 ];

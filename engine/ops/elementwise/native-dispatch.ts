@@ -95,3 +95,40 @@ export function nativeScaleShift(ctx: OpContext, x: Tensor, scale: ArrayLike<num
   ctx.report({ kernel: run.kernel, isa: run.isa, flops: 2 * x.size, nativeNs: run.ns });
   return out;
 }
+
+/**
+ * Softmax along contiguous rows of `len` in three native passes around two cheap scans: y = x - max
+ * per row (binary Sub), y = exp(y) in place (the vector exp), y *= 1/sum per row (binary Mul).
+ * Undefined when this call stays in TypeScript.
+ */
+export function nativeSoftmaxRows(ctx: OpContext, x: Tensor, len: number): Tensor | undefined {
+  if (x.dtype !== 'float32' || len < 2) return undefined;
+  const native = eltwiseBackend(ctx, x.size);
+  if (!native) return undefined;
+  const src = x.data as Float32Array;
+  const rows = x.size / len;
+  const perRow = new Float32Array(rows);
+  const starts = new Int32Array(rows);
+  const index = new Int32Array(rows);
+  for (let r = 0, base = 0; r < rows; r++, base += len) {
+    let max = -Infinity;
+    for (let a = base; a < base + len; a++) if (src[a] > max) max = src[a];
+    perRow[r] = max;
+    starts[r] = base;
+    index[r] = r;
+  }
+  const out = float32ForOverwrite(x.dims);
+  const y = out.data as Float32Array;
+  const opts = { threads: threadsOf(ctx) };
+  let ns = native.binary('Sub', src, perRow, y, { n: len, startsA: starts, stepA: 1, startsB: index, stepB: 0 }, opts).ns;
+  const exp = native.unary('Exp', y, y, 0, 0, opts);
+  ns += exp.ns;
+  for (let r = 0, base = 0; r < rows; r++, base += len) {
+    let sum = 0;
+    for (let a = base; a < base + len; a++) sum += y[a];
+    perRow[r] = 1 / sum;
+  }
+  ns += native.binary('Mul', y, perRow, y, { n: len, startsA: starts, stepA: 1, startsB: index, stepB: 0 }, opts).ns;
+  ctx.report({ kernel: exp.kernel, isa: exp.isa, flops: 5 * x.size, nativeNs: ns });
+  return out;
+}
