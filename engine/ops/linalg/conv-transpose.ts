@@ -1,10 +1,13 @@
 // ConvTranspose (any spatial rank): per image and group, col = W^T X as one GEMM (native for
 // float32 data), then col2im scatters each column into the output with stride/dilation/pads.
-import { Tensor } from '../../tensor.js';
+import { Tensor, float32ForOverwrite } from '../../tensor.js';
 import { OpError, optionalTensor, tensorInput, type OpContext, type OpEntry } from '../types.js';
 import { product } from '../util.js';
 import { nativeFloat, nativeOptions, roundReduced, tsGemm, type NumArray } from './common.js';
 import { floatOnly, readConvAttrs } from './conv.js';
+
+/** Scatter tables by node: a plan runs the same shapes again and again, and building one costs more than the scatter. */
+const scatterTables = new WeakMap<object, { key: string; target: Int32Array }>();
 
 function convTranspose(ctx: OpContext, inputs: Parameters<OpEntry['impl']>[1]): Tensor {
   const x = tensorInput(inputs, 0, 'X');
@@ -59,48 +62,17 @@ function convTranspose(ctx: OpContext, inputs: Parameters<OpEntry['impl']>[1]): 
   const flops = 2 * N * C * Pin * mg * kprod;
   if (out.size === 0) return out;
 
-  // Per axis, the output coordinate each (kernel tap, input position) lands on, or -1 if cropped.
-  const land = inSpatial.map((size, i) => {
-    const t = new Int32Array(g.kernel[i] * size);
-    for (let k = 0; k < g.kernel[i]; k++) {
-      for (let p = 0; p < size; p++) {
-        const o = p * g.strides[i] + k * g.dilations[i] - g.padsBegin[i];
-        t[k * size + p] = o >= 0 && o < outSpatial[i] ? o : -1;
-      }
-    }
-    return t;
-  });
-  const outStrides = new Array<number>(n);
-  let acc = 1;
-  for (let i = n - 1; i >= 0; i--) {
-    outStrides[i] = acc;
-    acc *= outSpatial[i];
+  const key = [inSpatial, outSpatial, g.kernel, g.strides, g.dilations, g.padsBegin].map((v) => v.join(',')).join('|');
+  let cached = scatterTables.get(ctx.node);
+  if (!cached || cached.key !== key) {
+    cached = { key, target: scatterTable(inSpatial, outSpatial, g) };
+    scatterTables.set(ctx.node, cached);
   }
-  // Output offset of each input position for each kernel tap (-1 when cropped), shared by all channels.
-  const target = new Int32Array(kprod * Pin);
-  const kIdx = new Array<number>(n);
-  for (let kp = 0; kp < kprod; kp++) {
-    let rem = kp;
-    for (let i = n - 1; i >= 0; i--) {
-      kIdx[i] = rem % g.kernel[i];
-      rem = Math.floor(rem / g.kernel[i]);
-    }
-    for (let p = 0; p < Pin; p++) {
-      let r = p;
-      let off = 0;
-      for (let i = n - 1; i >= 0; i--) {
-        const pi = r % inSpatial[i];
-        r = Math.floor(r / inSpatial[i]);
-        const o = land[i][kIdx[i] * inSpatial[i] + pi];
-        if (o < 0 || off < 0) off = -1;
-        else off += o * outStrides[i];
-      }
-      target[kp * Pin + p] = off;
-    }
-  }
+  const target = cached.target;
 
   const useNative = nativeFloat(x);
-  const col = useNative ? new Float32Array(rows * Pin) : new Float64Array(rows * Pin);
+  // The GEMM writes every element of col (beta 0): a recycled buffer needs no zero-fill.
+  const col = useNative ? (float32ForOverwrite([rows * Pin]).data as Float32Array) : new Float64Array(rows * Pin);
   const y = out.data as NumArray;
   let kernel = `ts_convtranspose_${x.dtype}`;
   let isa = 'scalar';
@@ -148,6 +120,52 @@ function convTranspose(ctx: OpContext, inputs: Parameters<OpEntry['impl']>[1]): 
   roundReduced(out);
   ctx.report({ kernel, isa, flops, ...(useNative ? { nativeNs: ns } : {}) });
   return out;
+}
+
+/** Output offset of each input position for each kernel tap (-1 when cropped), shared by all channels. */
+function scatterTable(inSpatial: number[], outSpatial: number[], g: ReturnType<typeof readConvAttrs>): Int32Array {
+  const n = inSpatial.length;
+  const kprod = product(g.kernel);
+  const Pin = product(inSpatial);
+  // Per axis, the output coordinate each (kernel tap, input position) lands on, or -1 if cropped.
+  const land = inSpatial.map((size, i) => {
+    const t = new Int32Array(g.kernel[i] * size);
+    for (let k = 0; k < g.kernel[i]; k++) {
+      for (let p = 0; p < size; p++) {
+        const o = p * g.strides[i] + k * g.dilations[i] - g.padsBegin[i];
+        t[k * size + p] = o >= 0 && o < outSpatial[i] ? o : -1;
+      }
+    }
+    return t;
+  });
+  const outStrides = new Array<number>(n);
+  let acc = 1;
+  for (let i = n - 1; i >= 0; i--) {
+    outStrides[i] = acc;
+    acc *= outSpatial[i];
+  }
+  const target = new Int32Array(kprod * Pin);
+  const kIdx = new Array<number>(n);
+  for (let kp = 0; kp < kprod; kp++) {
+    let rem = kp;
+    for (let i = n - 1; i >= 0; i--) {
+      kIdx[i] = rem % g.kernel[i];
+      rem = Math.floor(rem / g.kernel[i]);
+    }
+    for (let p = 0; p < Pin; p++) {
+      let r = p;
+      let off = 0;
+      for (let i = n - 1; i >= 0; i--) {
+        const pi = r % inSpatial[i];
+        r = Math.floor(r / inSpatial[i]);
+        const o = land[i][kIdx[i] * inSpatial[i] + pi];
+        if (o < 0 || off < 0) off = -1;
+        else off += o * outStrides[i];
+      }
+      target[kp * Pin + p] = off;
+    }
+  }
+  return target;
 }
 
 export const ops: OpEntry[] = [{ op: 'ConvTranspose', domain: '', since: 1, impl: (ctx, inputs) => [convTranspose(ctx, inputs)] }];
