@@ -102,8 +102,15 @@ function runAxes(sv: LaneArray, srcBase: number, dv: LaneArray, dstBase: number,
   let so = srcBase + outer.reduce((acc, a) => acc + contribution(a, 0), 0);
   let dO = dstBase;
   const rows = outer.reduce((acc, a) => acc * a.n, 1);
+  // A row read from the same source offset as the row before (nearest upsampling, Expand and
+  // Tile repeats) equals it: copy it within the output at memcpy speed instead of gathering again.
+  const reuse = ds === 1 && n >= 16 && !Array.isArray(dv);
+  let prevSo = -1;
+  let prevDO = 0;
   for (let r = 0; r < rows; r++) {
-    if (blockCopy) {
+    if (reuse && so === prevSo) {
+      (dv as Int32Array).copyWithin(dO, prevDO, prevDO + n);
+    } else if (blockCopy) {
       (dv as Int32Array).set((sv as Int32Array).subarray(so, so + n), dO);
     } else if (tab) {
       for (let j = 0; j < n; j++) dv[dO + j * ds] = sv[so + tab[j]];
@@ -112,6 +119,8 @@ function runAxes(sv: LaneArray, srcBase: number, dv: LaneArray, dstBase: number,
     } else {
       for (let j = 0; j < n; j++) dv[dO + j * ds] = sv[so + j * ss];
     }
+    prevSo = so;
+    prevDO = dO;
     for (let k = outer.length - 1; k >= 0; k--) {
       const a = outer[k];
       const i = ++idx[k];
