@@ -1,6 +1,9 @@
 // AVX2+FMA depthwise plane: 8 adjacent outputs per ymm, one FMA per filter tap. Unit stride loads
 // 8 consecutive inputs; stride 2 loads 16 and keeps the even lanes (shuffle + lane permute), which
 // covers the downsampling layers of MobileNet-style nets. Other strides use the scalar tail path.
+// Four vectors (32 outputs) are in flight at once: one chain of dependent FMAs per vector would
+// wait on FMA latency (measured ~10% of peak); four independent chains keep the FMA units busy.
+// Each output still sums its taps in the same order, so results do not change.
 #include <immintrin.h>
 
 #include "kernels.h"
@@ -34,6 +37,37 @@ void dwconv2d_f32_1x8_avx2_fma(const DwPlane& p) {
     float* yrow = p.y + oy * p.outW;
     size_t ox = 0;
     if (vector) {
+      const size_t step = p.strideW * 8;
+      for (; ox + 32 <= p.outW; ox += 32) {
+        __m256 a0 = _mm256_set1_ps(p.bias), a1 = a0, a2 = a0, a3 = a0;
+        for (size_t ky = 0; ky < p.kH; ky++) {
+          const float* xrow = p.x + (oy * p.strideH + ky * p.dilH) * p.xw + ox * p.strideW;
+          const float* wrow = p.w + ky * p.kW;
+          for (size_t kx = 0; kx < p.kW; kx++) {
+            const __m256 wv = _mm256_set1_ps(wrow[kx]);
+            const float* xp = xrow + kx * p.dilW;
+            if (p.strideW == 1) {
+              a0 = _mm256_fmadd_ps(wv, _mm256_loadu_ps(xp), a0);
+              a1 = _mm256_fmadd_ps(wv, _mm256_loadu_ps(xp + step), a1);
+              a2 = _mm256_fmadd_ps(wv, _mm256_loadu_ps(xp + 2 * step), a2);
+              a3 = _mm256_fmadd_ps(wv, _mm256_loadu_ps(xp + 3 * step), a3);
+            } else {
+              a0 = _mm256_fmadd_ps(wv, load_stride2(xp), a0);
+              a1 = _mm256_fmadd_ps(wv, load_stride2(xp + step), a1);
+              a2 = _mm256_fmadd_ps(wv, load_stride2(xp + 2 * step), a2);
+              a3 = _mm256_fmadd_ps(wv, load_stride2(xp + 3 * step), a3);
+            }
+          }
+        }
+        if (p.relu) {
+          a0 = _mm256_max_ps(a0, zero), a1 = _mm256_max_ps(a1, zero);
+          a2 = _mm256_max_ps(a2, zero), a3 = _mm256_max_ps(a3, zero);
+        }
+        _mm256_storeu_ps(yrow + ox, a0);
+        _mm256_storeu_ps(yrow + ox + 8, a1);
+        _mm256_storeu_ps(yrow + ox + 16, a2);
+        _mm256_storeu_ps(yrow + ox + 24, a3);
+      }
       for (; ox + 8 <= p.outW; ox += 8) {
         __m256 acc = _mm256_set1_ps(p.bias);
         for (size_t ky = 0; ky < p.kH; ky++) {

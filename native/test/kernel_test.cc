@@ -105,6 +105,9 @@ void test_conv(const std::string& variant, bool depthwise_only, std::mt19937& rn
       {1, 3, 9, 11, 4, 3, 1, 1, 1, 1},  {2, 4, 8, 8, 6, 1, 1, 0, 1, 2},   {1, 5, 12, 13, 7, 3, 2, 1, 1, 1},
       {1, 8, 10, 19, 8, 3, 1, 1, 1, 8}, {1, 6, 17, 23, 6, 3, 2, 1, 1, 6}, {1, 4, 11, 14, 4, 5, 1, 2, 2, 4},
       {2, 3, 7, 9, 3, 3, 3, 0, 1, 3},   {1, 2, 6, 6, 4, 2, 1, 0, 2, 1},   {1, 16, 9, 33, 16, 5, 2, 2, 1, 16},
+      // Depthwise rows wide enough for the 4-vector blocks (32 outputs on AVX2, 16 on NEON) plus
+      // the single-vector and scalar tails, at stride 1, stride 2 and dilation 2.
+      {1, 8, 6, 70, 8, 3, 1, 1, 1, 8}, {1, 8, 7, 131, 8, 3, 2, 1, 1, 8}, {1, 4, 9, 80, 4, 3, 1, 2, 2, 4},
   };
   for (const Case& tc : cases) {
     Conv2dShape s;
