@@ -108,6 +108,7 @@ void test_conv(const std::string& variant, bool depthwise_only, std::mt19937& rn
       // Depthwise rows wide enough for the 4-vector blocks (32 outputs on AVX2, 16 on NEON) plus
       // the single-vector and scalar tails, at stride 1, stride 2 and dilation 2.
       {1, 8, 6, 70, 8, 3, 1, 1, 1, 8}, {1, 8, 7, 131, 8, 3, 2, 1, 1, 8}, {1, 4, 9, 80, 4, 3, 1, 2, 2, 4},
+      {1, 4, 7, 40, 4, 3, 1, 1, 1, 4}, {1, 3, 6, 67, 3, 5, 1, 2, 1, 3},
   };
   for (const Case& tc : cases) {
     Conv2dShape s;
