@@ -113,13 +113,24 @@ export interface ProfileOptions {
   toolVersion?: string;
 }
 
-/** ~200 ms of roof measurement (nothing when the backend cannot measure, e.g. a test double). */
+/** Roofs already measured, per backend and thread count: the agent profiles many models in one process. */
+const measuredPeaks = new WeakMap<object, Map<number, TargetPeak>>();
+
+/**
+ * The roofs for the roofline: ~0.4 s of measurement the first time in a process for a thread
+ * count, then that result again (nothing when the backend cannot measure, e.g. a test double).
+ */
 export function measureTargetPeak(native: ProfileOptions['native'], threads: number): TargetPeak | undefined {
+  const known = measuredPeaks.get(native)?.get(threads);
+  if (known) return known;
   try {
     if (typeof native.measurePeak !== 'function') return undefined;
     const p = native.measurePeak({ threads, ms: 200, bytes: 128 * 2 ** 20 });
     if (!(p.gflops > 0) || !(p.gbps > 0)) return undefined;
-    return { gflops: p.gflops, gbps: p.gbps, threads: p.threads, measured_ms: p.measured_ms };
+    const peak: TargetPeak = { gflops: p.gflops, gbps: p.gbps, threads: p.threads, measured_ms: p.measured_ms };
+    if (!measuredPeaks.has(native)) measuredPeaks.set(native, new Map());
+    measuredPeaks.get(native)!.set(threads, peak);
+    return peak;
   } catch {
     return undefined;
   }

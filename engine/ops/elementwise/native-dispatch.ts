@@ -69,16 +69,17 @@ export function nativeUnary(ctx: OpContext, op: UnaryOpName, x: Tensor, alpha = 
   return out;
 }
 
-/**
- * y = x * scale[c] + shift[c] per channel (axis 1) in one native pass, for an inference
- * BatchNormalization; undefined when this call stays in TypeScript.
- */
-export function nativeScaleShift(ctx: OpContext, x: Tensor, scale: ArrayLike<number>, shift: ArrayLike<number>): Tensor | undefined {
-  if (x.dtype !== 'float32' || x.rank < 2) return undefined;
-  const native = eltwiseBackend(ctx, x.size);
-  if (!native) return undefined;
-  const [N, C] = x.dims;
-  const plane = x.size / (N * C);
+/** The rows and (scale, shift) pairs of a per-channel affine over [N, C, ...], for nativeScaleShift. */
+export interface ScaleShiftPlan {
+  plane: number;
+  pairs: Float32Array;
+  startsA: Int32Array;
+  startsB: Int32Array;
+}
+
+export function scaleShiftPlan(dims: readonly number[], scale: ArrayLike<number>, shift: ArrayLike<number>): ScaleShiftPlan {
+  const [N, C] = dims;
+  const plane = dims.slice(2).reduce((p, d) => p * d, 1);
   const pairs = new Float32Array(2 * C);
   for (let c = 0; c < C; c++) {
     pairs[2 * c] = scale[c];
@@ -90,6 +91,18 @@ export function nativeScaleShift(ctx: OpContext, x: Tensor, scale: ArrayLike<num
     startsA[r] = r * plane;
     startsB[r] = 2 * (r % C);
   }
+  return { plane, pairs, startsA, startsB };
+}
+
+/**
+ * y = x * scale[c] + shift[c] per channel (axis 1) in one native pass, for an inference
+ * BatchNormalization; undefined when this call stays in TypeScript.
+ */
+export function nativeScaleShift(ctx: OpContext, x: Tensor, plan: () => ScaleShiftPlan): Tensor | undefined {
+  if (x.dtype !== 'float32' || x.rank < 2) return undefined;
+  const native = eltwiseBackend(ctx, x.size);
+  if (!native) return undefined;
+  const { plane, pairs, startsA, startsB } = plan();
   const out = float32ForOverwrite(x.dims);
   const run = native.binary('ScaleShift', x.data as Float32Array, pairs, out.data as Float32Array, { n: plane, startsA, stepA: 1, startsB, stepB: 0 }, { threads: threadsOf(ctx) });
   ctx.report({ kernel: run.kernel, isa: run.isa, flops: 2 * x.size, nativeNs: run.ns });

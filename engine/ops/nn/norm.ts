@@ -3,7 +3,7 @@
 // (mean, then squared deviations), which keeps long rows (C = 4096) accurate.
 import { FLOAT_TYPES, Tensor } from '../../tensor.js';
 import { OpError, optionalTensor, tensorInput, type OpEntry, type OpImpl } from '../types.js';
-import { nativeScaleShift } from '../elementwise/native-dispatch.js';
+import { nativeScaleShift, scaleShiftPlan, type ScaleShiftPlan } from '../elementwise/native-dispatch.js';
 import { broadcastOffsets, normalizeAxis, product, roundNarrow } from '../util.js';
 import { axisLayout, normalizeAxes, type NumArray } from '../reduce/common.js';
 import { reduceToDoubles } from '../reduce/reductions.js';
@@ -50,6 +50,12 @@ function affinePerChannel(x: NumArray, y: NumArray, batches: number, channels: n
     }
   }
 }
+
+/**
+ * Eager BatchNormalization plans by node: with the statistics and affine parameters initializers
+ * (the usual case) and the same input shape, every run of a plan folds them the same way.
+ */
+const scaleShiftPlans = new WeakMap<object, { key: readonly unknown[]; plan: ScaleShiftPlan }>();
 
 const batchNormalization: OpImpl = (ctx, inputs) => {
   const x = floatInput(inputs, 0, 'BatchNormalization input');
@@ -106,7 +112,14 @@ const batchNormalization: OpImpl = (ctx, inputs) => {
   }
   if (!training && !perActivation && plane >= 8) {
     // Eager float32: one native pass of y = fma(x, a[c], b[c]).
-    const y = nativeScaleShift(ctx, x, a, b);
+    const key = [inputs[1], inputs[2], inputs[3], inputs[4], eps, x.dims.join(',')];
+    const y = nativeScaleShift(ctx, x, () => {
+      const known = scaleShiftPlans.get(ctx.node);
+      if (known && known.key.every((v, i) => v === key[i])) return known.plan;
+      const plan = scaleShiftPlan(x.dims, a, b);
+      scaleShiftPlans.set(ctx.node, { key, plan });
+      return plan;
+    });
     if (y) return [y];
   }
   const y = new Tensor(x.dtype, x.dims);
