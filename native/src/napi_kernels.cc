@@ -338,6 +338,24 @@ void check_rows(Napi::Env env, const char* what, const Napi::Int32Array& starts,
   }
 }
 
+/** The variant an options object asks for, with an unknown or unsupported name as a JS error. */
+const KernelVariant& requested_variant(Napi::Env env, const char* family, const std::string& request) {
+  try {
+    return resolve_variant(family, request);
+  } catch (const std::invalid_argument& e) {
+    throw Napi::Error::New(env, e.what());
+  }
+}
+
+/** Runs `call` on the steady clock and returns {kernel, isa, ns} for variant v. */
+template <class Call>
+Napi::Value timed(Napi::Env env, const KernelVariant& v, Call&& call) {
+  const auto t0 = std::chrono::steady_clock::now();
+  call();
+  const auto t1 = std::chrono::steady_clock::now();
+  return run_result(env, v.name, v.isa, double(std::chrono::duration_cast<std::chrono::nanoseconds>(t1 - t0).count()));
+}
+
 }  // namespace
 
 // binary(op, a, b, y, startsA, stepA, startsB, stepB, n, options)
@@ -362,17 +380,11 @@ Napi::Value BinaryJs(const Napi::CallbackInfo& info) {
   if (BinaryOp(op) == BinaryOp::ScaleShift) check_rows(env, "b", sb, 1, 2, b.ElementLength());
   else check_rows(env, "b", sb, stepB, n, b.ElementLength());
   check_len(env, "y", y.ElementLength(), double(n) * double(rows));
-  const KernelVariant* v;
-  try {
-    v = &resolve_variant("binary_f32", opts.variant);
-  } catch (const std::invalid_argument& e) {
-    throw Napi::Error::New(env, e.what());
-  }
-  const auto t0 = std::chrono::steady_clock::now();
-  binary_rows(*v, BinaryOp(op), a.Data(), sa.Data(), stepA, b.Data(), sb.Data(), stepB, y.Data(), n, rows,
-              opts.threads);
-  const auto t1 = std::chrono::steady_clock::now();
-  return run_result(env, v->name, v->isa, double(std::chrono::duration_cast<std::chrono::nanoseconds>(t1 - t0).count()));
+  const KernelVariant& v = requested_variant(env, "binary_f32", opts.variant);
+  return timed(env, v, [&] {
+    binary_rows(v, BinaryOp(op), a.Data(), sa.Data(), stepA, b.Data(), sb.Data(), stepB, y.Data(), n, rows,
+                opts.threads);
+  });
 }
 
 // unary(op, x, y, alpha, beta, options)
@@ -388,16 +400,10 @@ Napi::Value UnaryJs(const Napi::CallbackInfo& info) {
   const float beta = info[4].As<Napi::Number>().FloatValue();
   const RunOptions opts = get_options(env, get_object(env, info, 5, "options", true));
   check_len(env, "y", y.ElementLength(), double(x.ElementLength()));
-  const KernelVariant* v;
-  try {
-    v = &resolve_variant("unary_f32", opts.variant);
-  } catch (const std::invalid_argument& e) {
-    throw Napi::Error::New(env, e.what());
-  }
-  const auto t0 = std::chrono::steady_clock::now();
-  unary_all(*v, UnaryOp(op), x.Data(), y.Data(), x.ElementLength(), alpha, beta, opts.threads);
-  const auto t1 = std::chrono::steady_clock::now();
-  return run_result(env, v->name, v->isa, double(std::chrono::duration_cast<std::chrono::nanoseconds>(t1 - t0).count()));
+  const KernelVariant& v = requested_variant(env, "unary_f32", opts.variant);
+  return timed(env, v, [&] {
+    unary_all(v, UnaryOp(op), x.Data(), y.Data(), x.ElementLength(), alpha, beta, opts.threads);
+  });
 }
 
 // pool2d(x, y, params {planes, H, W, OH, OW, dilH, dilW, max, includePad}, tapsH, tapsW, options)
@@ -443,16 +449,10 @@ Napi::Value Pool2dJs(const Napi::CallbackInfo& info) {
   shape.startH = tables[0][0], shape.loH = tables[0][1], shape.hiH = tables[0][2], shape.padH = tables[0][3];
   shape.startW = tables[1][0], shape.loW = tables[1][1], shape.hiW = tables[1][2], shape.padW = tables[1][3];
   const RunOptions opts = get_options(env, get_object(env, info, 5, "options", true));
-  const KernelVariant* v;
-  try {
-    v = &resolve_variant("pool2d_f32", opts.variant);
-  } catch (const std::invalid_argument& e) {
-    throw Napi::Error::New(env, e.what());
-  }
-  const auto t0 = std::chrono::steady_clock::now();
-  pool2d_planes(*v, shape, x.Data(), y.Data(), planes, H, opts.threads);
-  const auto t1 = std::chrono::steady_clock::now();
-  return run_result(env, v->name, v->isa, double(std::chrono::duration_cast<std::chrono::nanoseconds>(t1 - t0).count()));
+  const KernelVariant& v = requested_variant(env, "pool2d_f32", opts.variant);
+  return timed(env, v, [&] {
+    pool2d_planes(v, shape, x.Data(), y.Data(), planes, H, opts.threads);
+  });
 }
 
 }  // namespace armml
