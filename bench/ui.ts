@@ -117,15 +117,6 @@ function readActivation(file: string): ActivationFile | undefined {
   }
 }
 
-async function poll<T>(what: string, timeoutMs: number, probe: () => T | undefined | Promise<T | undefined>): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 interface WebviewTimes {
   /** Our page's first script (the 'armml:page' mark) to the op table filled. */
@@ -140,7 +131,7 @@ interface WebviewTimes {
 async function openProfileInWebview(page: Page, file: string): Promise<WebviewTimes> {
   const openedAt = await cs.openProfileFile(page, file);
   const frame = await cs.webviewWith(page, '[data-testid="op-count"]', 60_000);
-  const filled = await poll('the webview op table', 60_000, async () => {
+  const filled = await cs.poll('the webview op table', 60_000, async () => {
     const v = Number(await frame.locator('html').getAttribute('data-op-table-paint-ms'));
     return v > 0 ? v : undefined;
   });
@@ -194,7 +185,7 @@ async function vscodeActivation(): Promise<{ metrics: Metric[]; version: string 
         await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
         await page.locator('.explorer-folders-view .monaco-list-row').first().waitFor({ timeout: 60_000 });
         await cs.runCommand(page, 'Arm ML: Show CPU Features');
-        const rec = await poll('the activation record', 30_000, () => {
+        const rec = await cs.poll('the activation record', 30_000, () => {
           const r = readActivation(activationFile);
           return r && (r.history?.length ?? 0) > before ? r : undefined;
         });

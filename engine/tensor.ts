@@ -109,15 +109,14 @@ export function isBigIntType(t: DType): boolean {
  * a recycled buffer is handed over as it is, without zero-filling it first.
  */
 export function float32ForOverwrite(dims: readonly number[]): Tensor {
-  const n = sizeOf(dims);
-  const pool = n >= POOLED_MIN_ELEMENTS ? activePool() : undefined;
-  return new Tensor('float32', dims, pool ? pool.take(n, false) : undefined);
+  return new Tensor('float32', dims, allocate('float32', sizeOf(dims), false));
 }
 
-export function allocate(dtype: DType, n: number): TensorData {
+/** Zero-filled storage for n elements, unless `zeroed` is false and a recycled buffer comes as it is. */
+export function allocate(dtype: DType, n: number, zeroed = true): TensorData {
   // Large float32 buffers come from the running plan's pool; small ones are cheap to allocate.
   const pool = dtype === 'float32' && n >= POOLED_MIN_ELEMENTS ? activePool() : undefined;
-  if (pool) return pool.take(n);
+  if (pool) return pool.take(n, zeroed);
   switch (dtype) {
     case 'float32':
     case 'float16':

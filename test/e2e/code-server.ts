@@ -300,7 +300,7 @@ export async function openProfileFile(page: Page, file: string): Promise<number>
       await runCommand(page, 'Arm ML: Open Profile');
       await dialog.waitFor({ state: 'visible', timeout: 15_000 });
       // The dialog fills in its default folder asynchronously, over anything typed before that.
-      await expectSoon('the file dialog to settle', 15_000, async () => (await input.inputValue()).includes('/'));
+      await poll('the file dialog to settle', 15_000, async () => ((await input.inputValue()).includes('/') ? true : undefined));
       await page.waitForTimeout(300);
       await input.fill(file);
       // The dialog resolves the typed path as it goes: wait until it lists the file.
@@ -317,9 +317,12 @@ export async function openProfileFile(page: Page, file: string): Promise<number>
   }
 }
 
-async function expectSoon(what: string, timeoutMs: number, probe: () => Promise<boolean>): Promise<void> {
+/** Polls `probe` every 100 ms until it returns a value, or throws naming `what` after timeoutMs. */
+export async function poll<T>(what: string, timeoutMs: number, probe: () => T | undefined | Promise<T | undefined>): Promise<T> {
   const deadline = Date.now() + timeoutMs;
-  while (!(await probe())) {
+  for (;;) {
+    const v = await probe();
+    if (v !== undefined) return v;
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 100));
   }

@@ -9,10 +9,12 @@ import '@vscode-elements/elements/dist/vscode-single-select/index.js';
 import '@vscode-elements/elements/dist/vscode-option/index.js';
 import '@vscode-elements/elements/dist/vscode-button/index.js';
 import './profile.css';
-performance.mark('armml:script');
 import type { FromWebview, ToWebview, WebviewView } from '../../common/protocol.js';
 import type { ProfileDoc } from '../../engine/profile.js';
 import { ProfileApp, VIEWS } from './app.js';
+
+// Modules are evaluated before this line: the bundle has loaded and is about to draw.
+performance.mark('armml:script');
 
 interface ViewerGlobals {
   armmlApp?: ProfileApp;

@@ -10,17 +10,22 @@ import { broadcastRows } from './common.js';
 export const NATIVE_MIN_ELEMENTS = 4096;
 
 /**
- * The native backend when this call should use it, else undefined. Test harnesses may hand ops a
- * stub backend (or one that throws on access); those simply keep the TypeScript path.
+ * The native backend in eager mode when it offers `entry`, else undefined. Test harnesses may hand
+ * ops a stub backend (or one that throws on access); those simply keep the TypeScript path.
  */
-function eltwiseBackend(ctx: OpContext, size: number): NativeBackend | undefined {
-  if (ctx.mode !== 'eager' || size < NATIVE_MIN_ELEMENTS) return undefined;
+export function eagerNative(ctx: OpContext, entry: keyof NativeBackend): NativeBackend | undefined {
+  if (ctx.mode !== 'eager') return undefined;
   try {
     const native = ctx.native;
-    return native.available && typeof native.binary === 'function' ? native : undefined;
+    return native.available && typeof native[entry] === 'function' ? native : undefined;
   } catch {
     return undefined;
   }
+}
+
+/** The same for elementwise calls, which stay in TypeScript below NATIVE_MIN_ELEMENTS. */
+function eltwiseBackend(ctx: OpContext, size: number): NativeBackend | undefined {
+  return size < NATIVE_MIN_ELEMENTS ? undefined : eagerNative(ctx, 'binary');
 }
 
 function threadsOf(ctx: OpContext): number {

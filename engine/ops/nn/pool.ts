@@ -1,7 +1,8 @@
 // MaxPool, AveragePool, LpPool and their Global forms over [N, C, D1, ... Dk] (k <= 3).
 // One-, two- and three-dimensional pooling share one kernel: fewer spatial axes are lifted to
 // three with unit extent, so the inner loop is the same plain walk over precomputed tap ranges.
-import type { NativeBackend, PoolTaps } from '../../native.js';
+import type { PoolTaps } from '../../native.js';
+import { eagerNative } from '../elementwise/native-dispatch.js';
 import { Tensor, float32ForOverwrite } from '../../tensor.js';
 import { OpError, tensorInput, type OpContext, type OpEntry, type OpImpl } from '../types.js';
 import { product, roundNarrow } from '../util.js';
@@ -193,17 +194,6 @@ function toColumnMajor(flat: number, inPlane: number, D: number, H: number, W: n
   return plane * inPlane + w * H * D + h * D + d;
 }
 
-/** The native backend when eager float32 pooling should use it (test doubles keep TypeScript). */
-function poolBackend(ctx: OpContext, x: Tensor): NativeBackend | undefined {
-  if (ctx.mode !== 'eager' || x.dtype !== 'float32') return undefined;
-  try {
-    const native = ctx.native;
-    return native.available && typeof native.pool2d === 'function' ? native : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 const INT32_MAX = 2 ** 31 - 1;
 
 function int32Taps(t: AxisTaps): PoolTaps | undefined {
@@ -222,7 +212,7 @@ function wholeAxis(len: number): PoolTaps {
  * when the call stays in TypeScript.
  */
 function nativePool(ctx: OpContext, x: Tensor, dims: number[], g: PoolGeometry | undefined, max: boolean, includePad: boolean): Tensor | undefined {
-  const native = poolBackend(ctx, x);
+  const native = x.dtype === 'float32' ? eagerNative(ctx, 'pool2d') : undefined;
   const spatial = x.dims.slice(2);
   if (!native || spatial.length < 1 || spatial.length > 2) return undefined;
   const [H, W] = spatial.length === 2 ? spatial : [1, spatial[0]];
