@@ -207,6 +207,18 @@ describe('HTML report in Chromium', () => {
     expect(problems).toEqual([]);
   });
 
+  it('says why when its embedded profile data cannot be read', async () => {
+    const file = path.join(dir, 'corrupt.html');
+    const html = renderHtmlReport([], { assetsDir: dir });
+    fs.writeFileSync(file, html.replace(/(<script type="application\/json" id="armml-profiles">)\[\](<\/script>)/, '$1[{"schema": "armml.prof$2'));
+    await page.goto('about:blank');
+    await page.goto(`file://${file}`);
+    await page.locator('[data-testid="load-error"]').waitFor();
+    expect(await text('[data-testid="load-error"]')).toMatch(/^The report's embedded profile data is not valid JSON: /);
+    expect(await page.locator('[data-testid="empty"]').count()).toBe(0);
+    expect(problems).toEqual([]);
+  });
+
   it('switches runs and profiles from the pickers', async () => {
     await open(path.join(dir, 'small.html'));
     await page.click('[data-testid="run-select"]');

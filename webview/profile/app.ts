@@ -43,6 +43,8 @@ export class ProfileApp {
   private readonly table = new OpTable();
   private readonly tooltip: Tooltip;
   private width = 0;
+  /** Why the profile data could not be read, shown instead of "No profiles yet". */
+  private loadError: string | undefined;
   /** performance.now() when the op table was first filled, for the first-paint budget. */
   tablePaintedAt: number | undefined;
 
@@ -69,7 +71,9 @@ export class ProfileApp {
     window.addEventListener('resize', () => this.onResize());
   }
 
-  setProfiles(profiles: ProfileDoc[]): void {
+  /** Replaces the profiles; with `loadError`, the data could not be read and the header says why. */
+  setProfiles(profiles: ProfileDoc[], loadError?: string): void {
+    this.loadError = loadError;
     this.profiles = Array.isArray(profiles) ? profiles.filter((p) => p && Array.isArray(p.runs)) : [];
     // The newest profile (last) is the one just measured.
     this.docIndex = Math.max(0, this.profiles.length - 1);
@@ -119,11 +123,13 @@ export class ProfileApp {
     if (!doc) {
       this.header.replaceChildren(
         h('h1', {}, 'Arm ML Profile'),
-        h(
-          'p',
-          { class: 'armml-muted', 'data-testid': 'empty' },
-          'No profiles yet. Run "Arm ML: Profile Model…" or `armml profile MODEL --html report.html`.',
-        ),
+        this.loadError
+          ? h('p', { class: 'armml-error', 'data-testid': 'load-error' }, this.loadError)
+          : h(
+              'p',
+              { class: 'armml-muted', 'data-testid': 'empty' },
+              'No profiles yet. Run "Arm ML: Profile Model…" or `armml profile MODEL --html report.html`.',
+            ),
       );
       return;
     }

@@ -22,27 +22,21 @@ interface ViewerGlobals {
 }
 const g = window as unknown as ViewerGlobals;
 
-function embeddedProfiles(): ProfileDoc[] | undefined {
-  const block = document.getElementById('armml-profiles');
-  if (!block?.textContent) return undefined;
+/** Profiles from JSON text, or why they cannot be read (`from` names where the text came from). */
+function parseProfiles(text: string, from: string): ProfileDoc[] | string {
   try {
-    const docs = JSON.parse(block.textContent) as ProfileDoc[];
+    const docs: unknown = JSON.parse(text);
     performance.mark('armml:parsed');
-    return docs;
-  } catch {
-    return undefined;
+    return Array.isArray(docs) ? (docs as ProfileDoc[]) : `${from} is not a list of profiles.`;
+  } catch (e) {
+    return `${from} is not valid JSON: ${(e as Error).message}`;
   }
 }
 
-/** The host's {type:'profiles'} payload: UTF-8 JSON bytes (a typed array or its ArrayBuffer). */
-function decodeProfiles(json: Uint8Array | ArrayBuffer): ProfileDoc[] {
-  try {
-    const docs: unknown = JSON.parse(new TextDecoder().decode(json));
-    performance.mark('armml:parsed');
-    return Array.isArray(docs) ? (docs as ProfileDoc[]) : [];
-  } catch {
-    return [];
-  }
+/** The standalone report's <script type="application/json" id="armml-profiles"> block, if any. */
+function embeddedProfiles(): ProfileDoc[] | string {
+  const block = document.getElementById('armml-profiles');
+  return block?.textContent ? parseProfiles(block.textContent, "The report's embedded profile data") : [];
 }
 
 const vscode = g.acquireVsCodeApi?.();
@@ -55,13 +49,19 @@ root.id = 'armml-root';
 const app = new ProfileApp(root);
 g.armmlApp = app;
 
+function showProfiles(result: ProfileDoc[] | string): void {
+  if (typeof result === 'string') app.setProfiles([], result);
+  else app.setProfiles(result);
+}
+
 window.addEventListener('message', (event: MessageEvent) => {
   const msg = event.data as ToWebview | null;
-  if (msg?.type === 'profiles') app.setProfiles(decodeProfiles(msg.json));
+  // The payload is UTF-8 JSON bytes (a typed array or its ArrayBuffer).
+  if (msg?.type === 'profiles') showProfiles(parseProfiles(new TextDecoder().decode(msg.json), 'The profile data from the extension'));
   else if (msg?.type === 'show') app.show(msg.view);
 });
 
-app.setProfiles(embeddedProfiles() ?? []);
+showProfiles(embeddedProfiles());
 // The report opens on a view named in its URL (report.html#ops), as links and bookmarks expect.
 const viewFromHash = (): WebviewView | undefined => {
   const hash = location.hash.slice(1);
