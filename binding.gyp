@@ -39,7 +39,7 @@
         "OTHER_CPLUSPLUSFLAGS": ["-O3"]
       },
       "conditions": [
-        ["target_arch=='x64'", { "dependencies": ["armml_kernels_avx2"] }],
+        ["target_arch=='x64'", { "dependencies": ["armml_kernels_avx2", "armml_kernels_avx512"] }],
         ["target_arch=='arm64'", { "dependencies": ["armml_kernels_neon"] }]
       ]
     }
@@ -61,6 +61,19 @@
           "xcode_settings": {
             "CLANG_CXX_LANGUAGE_STANDARD": "c++17",
             "OTHER_CPLUSPLUSFLAGS": ["-O3", "-mavx2", "-mfma"]
+          }
+        },
+        {
+          "target_name": "armml_kernels_avx512",
+          "type": "static_library",
+          "sources": [
+            "native/kernels/matmul_f32_14x32_avx512.cc",
+            "native/kernels/peak_f32_16x16_avx512.cc"
+          ],
+          "cflags_cc": ["-std=c++17", "-O3", "-fPIC", "-mavx512f", "-mavx2", "-mfma"],
+          "xcode_settings": {
+            "CLANG_CXX_LANGUAGE_STANDARD": "c++17",
+            "OTHER_CPLUSPLUSFLAGS": ["-O3", "-mavx512f", "-mavx2", "-mfma"]
           }
         }
       ]

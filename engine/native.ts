@@ -41,8 +41,52 @@ export interface RunOptions {
   threads?: number;
 }
 
-/** C = alpha * op(A) op(B) + beta * C + bias (per column), optional ReLU; row-major, contiguous. */
-export interface GemmParams {
+/** Activations the GEMM/conv kernels fuse into their epilogue (Activation in native/kernels/kernels.h). */
+export const ACTIVATIONS = {
+  None: 0,
+  Relu: 1,
+  Clip: 2,
+  Sigmoid: 3,
+  SiLU: 4,
+  HardSwish: 5,
+  Gelu: 6,
+  GeluTanh: 7,
+  LeakyRelu: 8,
+  HardSigmoid: 9,
+} as const;
+export type ActivationName = keyof typeof ACTIVATIONS;
+
+/**
+ * What a GEMM/conv kernel applies to its output tile while it is still in registers, after the
+ * bias: `+ residual` (laid out like the output), then the activation. `relu: true` is short for
+ * `act: 'Relu'`. actAlpha/actBeta are Clip's bounds, LeakyRelu's slope, HardSigmoid's alpha/beta.
+ */
+export interface FusedEpilogue {
+  relu?: boolean;
+  act?: ActivationName;
+  actAlpha?: number;
+  actBeta?: number;
+  residual?: Float32Array;
+}
+
+function epilogueArgs(p: FusedEpilogue, outputLength: number): object {
+  const e: Record<string, unknown> = { relu: !!p.relu };
+  if (p.act !== undefined) {
+    if (!(p.act in ACTIVATIONS)) throw new NativeArgumentError(`unknown fused activation '${String(p.act)}'`);
+    e.act = ACTIVATIONS[p.act];
+  }
+  if (p.actAlpha !== undefined) e.actAlpha = p.actAlpha;
+  if (p.actBeta !== undefined) e.actBeta = p.actBeta;
+  if (p.residual) {
+    checkArray(p.residual, 'residual');
+    checkLength(p.residual, 'residual', outputLength);
+    e.residual = p.residual;
+  }
+  return e;
+}
+
+/** C = act(alpha * op(A) op(B) + beta * C + bias (per column) + residual); row-major, contiguous. */
+export interface GemmParams extends FusedEpilogue {
   M: number;
   N: number;
   K: number;
@@ -60,8 +104,8 @@ export interface GemmParams {
   strideC?: number;
 }
 
-/** NCHW 2-D convolution; weights [M, C/group, kH, kW]; output [N, M, outH, outW]. */
-export interface Conv2dParams {
+/** NCHW 2-D convolution; weights [M, C/group, kH, kW]; output [N, M, outH, outW]; fused epilogue after the bias. */
+export interface Conv2dParams extends FusedEpilogue {
   N: number;
   C: number;
   H: number;
@@ -80,7 +124,6 @@ export interface Conv2dParams {
   group?: number;
   outH: number;
   outW: number;
-  relu?: boolean;
 }
 
 /** Operator codes of the native binary kernels (BinaryOp in native/kernels/kernels.h). */
@@ -258,7 +301,7 @@ function gemmArgs(a: Float32Array, b: Float32Array, c: Float32Array, p: GemmPara
     transB: !!p.transB,
     alpha: p.alpha ?? 1,
     beta: p.beta ?? 0,
-    relu: !!p.relu,
+    ...epilogueArgs(p, M * N === 0 ? 0 : (batch - 1) * strideC + M * N),
     batch,
     strideA,
     strideB,
@@ -290,7 +333,6 @@ function conv2dArgs(x: Float32Array, w: Float32Array, bias: Float32Array | null,
     group: checkCount(p.group ?? 1, 'group', 1),
     outH: checkCount(p.outH, 'outH'),
     outW: checkCount(p.outW, 'outW'),
-    relu: !!p.relu,
   };
   if (q.C % q.group || q.M % q.group) throw new NativeArgumentError(`group ${q.group} must divide C=${q.C} and M=${q.M}`);
   const outOf = (size: number, k: number, dil: number, stride: number, pads: number) => {
@@ -306,7 +348,7 @@ function conv2dArgs(x: Float32Array, w: Float32Array, bias: Float32Array | null,
   checkLength(w, 'w', q.M * (q.C / q.group) * q.kH * q.kW);
   checkLength(y, 'y', q.N * q.M * q.outH * q.outW);
   if (bias !== null) checkLength(checkArray(bias, 'bias'), 'bias', q.M);
-  return q;
+  return { ...q, ...epilogueArgs(p, q.N * q.M * q.outH * q.outW) };
 }
 
 function peakArgs(opts: PeakOptions | undefined): Required<PeakOptions> {

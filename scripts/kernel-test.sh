@@ -20,6 +20,7 @@ for f in "$root"/native/src/{cpu,threadpool,variants,gemm,conv,eltwise,peak,pool
 for f in "$root"/native/kernels/*.cc; do
   case "$f" in
     *_avx2*.cc) [ "$(uname -m)" = x86_64 ] && compile "$f" -mavx2 -mfma ;;
+    *_avx512*.cc) [ "$(uname -m)" = x86_64 ] && compile "$f" -mavx512f -mavx2 -mfma ;;
     *_neon*.cc) [ "$(uname -m)" = aarch64 ] && compile "$f" ;;
     *) compile "$f" ;;
   esac

@@ -2,7 +2,7 @@
 // variant forcing, the async path, and argument errors.
 import { execFileSync } from 'node:child_process';
 import { describe, it, expect } from 'vitest';
-import { loadNative, type Conv2dParams, type GemmParams } from '../engine/native.js';
+import { ACTIVATIONS, loadNative, type ActivationName, type Conv2dParams, type GemmParams } from '../engine/native.js';
 import { ROOT } from './support/paths.js';
 import { random } from './support/random.js';
 
@@ -86,8 +86,13 @@ describe('variant table', () => {
       if (fam.some((v) => v.supported && !v.reference)) expect(selected[0].reference).toBe(false);
     }
     const isa = native.cpuInfo().isa;
-    if (isa.includes('avx2') && isa.includes('fma')) {
-      expect(variants.find((v) => v.selected && v.family === 'matmul_f32')!.name).toBe('matmul_f32_6x16_avx2_fma');
+    const selectedMatmul = variants.find((v) => v.selected && v.family === 'matmul_f32')!.name;
+    if (isa.includes('avx512f')) {
+      expect(selectedMatmul).toBe('matmul_f32_14x32_avx512');
+    } else if (isa.includes('avx2') && isa.includes('fma')) {
+      expect(selectedMatmul).toBe('matmul_f32_6x16_avx2_fma');
+    } else {
+      console.log(`AVX2/AVX-512 matmul selection not checked: this CPU has ${isa.join(',') || 'no SIMD extensions'}`);
     }
   });
 
@@ -170,6 +175,71 @@ const convCases: Conv2dParams[] = [
   { N: 2, C: 8, H: 9, W: 9, M: 5, kH: 1, kW: 1, strideH: 2, strideW: 2, outH: 5, outW: 5 },
   { N: 1, C: 3, H: 5, W: 40, M: 7, kH: 1, kW: 7, strideW: 3, padL: 4, padR: 2, outH: 5, outW: 14 },
 ];
+
+/** The activations in plain JS (erf by its series), independent of the addon's vector math. */
+function jsErf(x: number): number {
+  if (Math.abs(x) > 4) return Math.sign(x);
+  let term = x;
+  let sum = x;
+  for (let n = 1; n < 60; n++) {
+    term *= (-x * x) / n;
+    sum += term / (2 * n + 1);
+  }
+  return (2 / Math.sqrt(Math.PI)) * sum;
+}
+function jsActivate(act: ActivationName, v: number, alpha: number, beta: number): number {
+  const sig = (t: number) => 1 / (1 + Math.exp(-t));
+  switch (act) {
+    case 'None': return v;
+    case 'Relu': return Math.max(v, 0);
+    case 'Clip': return Math.min(Math.max(v, alpha), beta);
+    case 'Sigmoid': return sig(v);
+    case 'SiLU': return v * sig(v);
+    case 'HardSwish': return v * Math.max(0, Math.min(1, v / 6 + 0.5));
+    case 'Gelu': return 0.5 * v * (1 + jsErf(v / Math.SQRT2));
+    case 'GeluTanh': return 0.5 * v * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (v + 0.044715 * v ** 3)));
+    case 'LeakyRelu': return v < 0 ? alpha * v : v;
+    case 'HardSigmoid': return Math.max(0, Math.min(1, alpha * v + beta));
+  }
+}
+
+describe('fused epilogues (bias, residual, activation in the kernel)', () => {
+  const acts = Object.keys(ACTIVATIONS) as ActivationName[];
+  for (const v of matmulVariants) {
+    for (const act of acts) {
+      it(`${v.name} gemm + bias + residual + ${act}`, () => {
+        const M = 23, N = 37, K = 41;
+        const a = random(M * K, 3), b = random(K * N, 4), bias = random(N, 5), residual = random(M * N, 6);
+        const got = new Float32Array(M * N);
+        const alpha = act === 'Clip' ? -0.2 : 0.1, beta = act === 'Clip' ? 0.3 : 0.5;
+        native.gemm(a, b, got, { M, N, K, bias, residual, act, actAlpha: alpha, actBeta: beta }, { variant: v.name, threads: 2 });
+        const lin = jsGemm(a, b, new Float32Array(M * N), { M, N, K, bias });
+        const want = lin.map((x, i) => jsActivate(act, x + residual[i], alpha, beta));
+        expect(maxRelErr(got, want)).toBeLessThan(1e-5);
+      });
+    }
+  }
+  it('conv2d fuses a residual Add and ReLU (a ResNet block tail) on every conv path', () => {
+    for (const p of [
+      { N: 1, C: 8, H: 9, W: 9, M: 16, kH: 3, kW: 3, padT: 1, padL: 1, padB: 1, padR: 1, outH: 9, outW: 9 },
+      { N: 1, C: 8, H: 9, W: 9, M: 16, kH: 1, kW: 1, outH: 9, outW: 9 },
+      { N: 1, C: 8, H: 9, W: 9, M: 8, kH: 3, kW: 3, group: 8, padT: 1, padL: 1, padB: 1, padR: 1, outH: 9, outW: 9 },
+    ] as Conv2dParams[]) {
+      const x = random(p.N * p.C * p.H * p.W, 7), w = random(p.M * (p.C / (p.group ?? 1)) * 9, 8), bias = random(p.M, 9);
+      const n = p.N * p.M * p.outH * p.outW;
+      const residual = random(n, 10);
+      const plain = new Float32Array(n), fused = new Float32Array(n);
+      native.conv2d(x, w, bias, plain, p, { threads: 2 });
+      native.conv2d(x, w, bias, fused, { ...p, residual, act: 'Relu' }, { threads: 2 });
+      expect(maxRelErr(fused, plain.map((v, i) => Math.max(0, v + residual[i])))).toBeLessThan(1e-6);
+    }
+  });
+  it('rejects an unknown activation and a short residual', () => {
+    const a = random(4, 1);
+    expect(() => native.gemm(a, a, new Float32Array(4), { M: 2, N: 2, K: 2, act: 'Swish' as ActivationName })).toThrow(/unknown fused activation 'Swish'/);
+    expect(() => native.gemm(a, a, new Float32Array(4), { M: 2, N: 2, K: 2, residual: new Float32Array(3) })).toThrow(/residual/);
+  });
+});
 
 describe('conv2d variants against the reference conv', () => {
   const isDepthwise = (p: Conv2dParams) => p.group === p.C && p.M === p.C;

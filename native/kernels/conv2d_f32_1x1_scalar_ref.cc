@@ -1,11 +1,12 @@
 // The reference convolution: direct nested loops over NCHW with bounds checks per tap, double
 // accumulation. Serves the baseline mode and is the oracle for every conv variant.
+#include "activation_ref.h"
 #include "kernels.h"
 
 namespace armml {
 
 void conv2d_f32_1x1_scalar_ref(const Conv2dShape& s, const float* x, const float* w, const float* bias, float* y,
-                               bool relu) {
+                               const Epilogue& ep) {
   const size_t cg = s.C / s.group;
   const size_t mg = s.M / s.group;
   for (size_t n = 0; n < s.N; n++) {
@@ -27,9 +28,10 @@ void conv2d_f32_1x1_scalar_ref(const Conv2dShape& s, const float* x, const float
               }
             }
           }
+          const size_t at = ((n * s.M + m) * s.outH + oy) * s.outW + ox;
           float v = float(acc);
-          if (relu && v < 0.0f) v = 0.0f;
-          y[((n * s.M + m) * s.outH + oy) * s.outW + ox] = v;
+          if (ep.residual) v += ep.residual[at];
+          y[at] = activate_ref(ep.act, v, ep.alpha, ep.beta);
         }
       }
     }

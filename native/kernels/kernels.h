@@ -6,7 +6,45 @@
 
 namespace armml {
 
-/** A full (unpacked) single-precision GEMM: C = alpha * op(A) op(B) + beta * C + bias, then ReLU. */
+/**
+ * Activations a GEMM/conv epilogue applies while the output tile is still in registers (graph
+ * mode fuses Relu, Clip/ReLU6, Sigmoid, SiLU, HardSwish and GELU into the producing kernel).
+ * Numbering shared with engine/native.ts.
+ */
+enum class Activation : int {
+  None = 0,
+  Relu = 1,
+  Clip = 2,         // min(max(x, alpha), beta): ReLU6 is Clip(0, 6)
+  Sigmoid = 3,      // 1 / (1 + exp(-x))
+  SiLU = 4,         // x * sigmoid(x)
+  HardSwish = 5,    // x * max(0, min(1, x/6 + 1/2))
+  Gelu = 6,         // 0.5 x (1 + erf(x / sqrt 2))
+  GeluTanh = 7,     // 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))
+  LeakyRelu = 8,    // x < 0 ? alpha x : x
+  HardSigmoid = 9,  // max(0, min(1, alpha x + beta))
+};
+
+/**
+ * What a micro-kernel does to its tile after the last depth block, in this order:
+ * v = acc [+ C when accumulating] + bias_m[i] + bias_n[j] + residual[i*ldr + j], then act(v).
+ * Pointers are already offset to the tile's first row/column; null pointers are skipped. Every
+ * pointer covers the whole mr x nr tile (the driver pads edge tiles).
+ */
+struct Epilogue {
+  const float* bias_m = nullptr;    // one value per tile row (conv output channels)
+  const float* bias_n = nullptr;    // one value per tile column (Gemm/MatMul bias)
+  const float* residual = nullptr;  // a residual Add operand laid out like C
+  size_t ldr = 0;
+  Activation act = Activation::None;
+  float alpha = 0.0f, beta = 0.0f;  // Clip bounds, LeakyRelu slope, HardSigmoid alpha/beta
+};
+
+/** True when the epilogue does nothing (no bias, no residual, no activation). */
+inline bool epilogue_empty(const Epilogue& e) {
+  return !e.bias_m && !e.bias_n && !e.residual && e.act == Activation::None;
+}
+
+/** A full (unpacked) single-precision GEMM: C = act(alpha * op(A) op(B) + beta * C + bias + residual). */
 struct GemmArgs {
   size_t M = 0, N = 0, K = 0;
   const float* A = nullptr;
@@ -19,26 +57,31 @@ struct GemmArgs {
   size_t ldc = 0;
   float alpha = 1.0f;
   float beta = 0.0f;  // 0 means C is write-only (never read, so NaN garbage in C does not leak)
-  const float* bias_n = nullptr;  // one value per column, length N
-  const float* bias_m = nullptr;  // one value per row, length M (conv output channels)
-  bool relu = false;
+  // The epilogue for the whole matrix: bias_m has length M, bias_n length N, residual is M x N
+  // with leading dimension ldr.
+  Epilogue ep;
 };
 
 /**
  * Register-tiled micro-kernel over packed panels: for a kc-deep slice,
- * C[mr x nr] = (accumulate ? C : 0) + sum_k a[k*mr + i] * b[k*nr + j], C row stride ldc.
+ * C[mr x nr] = (accumulate ? C : 0) + sum_k a[k*mr + i] * b[k*nr + j], C row stride ldc;
+ * then, when `ep` is not null (the last depth slice), the epilogue on the tile in registers.
  */
-using MatmulUkernel = void (*)(size_t kc, const float* a, const float* b, float* c, size_t ldc, bool accumulate);
+using MatmulUkernel = void (*)(size_t kc, const float* a, const float* b, float* c, size_t ldc, bool accumulate,
+                               const Epilogue* ep);
 
 /** Naive reference GEMM (no packing, no tiling): the baseline and the oracle for tests. */
 void matmul_f32_1x1_scalar_ref(const GemmArgs& g);
 
-void matmul_f32_4x8_portable(size_t kc, const float* a, const float* b, float* c, size_t ldc, bool accumulate);
+#define ARMML_UKERNEL(name) \
+  void name(size_t kc, const float* a, const float* b, float* c, size_t ldc, bool accumulate, const Epilogue* ep)
+ARMML_UKERNEL(matmul_f32_4x8_portable);
 #if defined(__x86_64__)
-void matmul_f32_6x16_avx2_fma(size_t kc, const float* a, const float* b, float* c, size_t ldc, bool accumulate);
+ARMML_UKERNEL(matmul_f32_6x16_avx2_fma);
+ARMML_UKERNEL(matmul_f32_14x32_avx512);
 #endif
 #if defined(__aarch64__)
-void matmul_f32_8x12_neon_fma(size_t kc, const float* a, const float* b, float* c, size_t ldc, bool accumulate);
+ARMML_UKERNEL(matmul_f32_8x12_neon_fma);
 #endif
 
 /** NCHW 2-D convolution geometry. */
@@ -52,9 +95,13 @@ struct Conv2dShape {
   size_t outH = 1, outW = 1;
 };
 
-/** Naive direct convolution (any group/stride/dilation): the baseline and the oracle. */
+/**
+ * Naive direct convolution (any group/stride/dilation): the baseline and the oracle. `bias` has
+ * one value per output channel; of `ep` only the residual (laid out like y) and the activation
+ * apply.
+ */
 void conv2d_f32_1x1_scalar_ref(const Conv2dShape& s, const float* x, const float* w, const float* bias, float* y,
-                               bool relu);
+                               const Epilogue& ep);
 
 /**
  * One depthwise plane: x is the input channel already zero-padded to xw columns (with slack after
@@ -148,6 +195,7 @@ using PeakKernel = double (*)(size_t reps, float a, float b, float* sink);
 double peak_f32_8x4_portable(size_t reps, float a, float b, float* sink);
 #if defined(__x86_64__)
 double peak_f32_12x8_avx2_fma(size_t reps, float a, float b, float* sink);
+double peak_f32_16x16_avx512(size_t reps, float a, float b, float* sink);
 #endif
 #if defined(__aarch64__)
 double peak_f32_16x4_neon_fma(size_t reps, float a, float b, float* sink);

@@ -1,5 +1,6 @@
 // The reference GEMM: one output at a time, double accumulation, no packing. Slow on purpose;
 // it is what the "baseline" mode measures and what every optimized variant is checked against.
+#include "activation_ref.h"
 #include "kernels.h"
 
 namespace armml {
@@ -16,10 +17,10 @@ void matmul_f32_1x1_scalar_ref(const GemmArgs& g) {
       float v = float(g.alpha * acc);
       float& c = g.C[i * g.ldc + j];
       if (g.beta != 0.0f) v += g.beta * c;
-      if (g.bias_n) v += g.bias_n[j];
-      if (g.bias_m) v += g.bias_m[i];
-      if (g.relu && !(v > 0.0f)) v = v != v ? v : 0.0f;
-      c = v;
+      if (g.ep.bias_m) v += g.ep.bias_m[i];
+      if (g.ep.bias_n) v += g.ep.bias_n[j];
+      if (g.ep.residual) v += g.ep.residual[i * g.ep.ldr + j];
+      c = activate_ref(g.ep.act, v, g.ep.alpha, g.ep.beta);
     }
   }
 }

@@ -4,10 +4,11 @@
 #include <arm_neon.h>
 
 #include "kernels.h"
+#include "vmath_neon.h"
 
 namespace armml {
 
-void matmul_f32_8x12_neon_fma(size_t kc, const float* a, const float* b, float* c, size_t ldc, bool accumulate) {
+ARMML_UKERNEL(matmul_f32_8x12_neon_fma) {
   float32x4_t acc[8][3];
   for (int i = 0; i < 8; i++)
     for (int j = 0; j < 3; j++) acc[i][j] = vdupq_n_f32(0.0f);
@@ -35,14 +36,7 @@ void matmul_f32_8x12_neon_fma(size_t kc, const float* a, const float* b, float* 
     b += 12;
   }
 
-  for (int i = 0; i < 8; i++) {
-    float* ci = c + i * ldc;
-    for (int j = 0; j < 3; j++) {
-      float32x4_t v = acc[i][j];
-      if (accumulate) v = vaddq_f32(v, vld1q_f32(ci + 4 * j));
-      vst1q_f32(ci + 4 * j, v);
-    }
-  }
+  vmath_neon::store_tile<8, 3>(acc, c, ldc, accumulate, ep);
 }
 
 }  // namespace armml

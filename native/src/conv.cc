@@ -5,6 +5,7 @@
 #include <stdexcept>
 #include <vector>
 
+#include "../kernels/activation_ref.h"
 #include "gemm.h"
 #include "threadpool.h"
 
@@ -63,7 +64,7 @@ KernelChoice describe(const Plan& p) {
 }
 
 void run_depthwise(const Conv2dShape& s, const KernelVariant& v, const float* x, const float* w, const float* bias,
-                   float* y, bool relu, int threads) {
+                   float* y, const Epilogue& ep, int threads) {
   const size_t planes = s.N * s.C;
   const size_t xw = s.W + s.padL + s.padR;
   const size_t xh = s.H + s.padT + s.padB;
@@ -82,7 +83,10 @@ void run_depthwise(const Conv2dShape& s, const KernelVariant& v, const float* x,
     p.strideW = s.strideW;
     p.dilH = s.dilH;
     p.dilW = s.dilW;
-    p.relu = relu;
+    // The kernels fuse ReLU; other activations and the residual run on the plane while it is in cache.
+    const bool fused = ep.act == Activation::Relu && !ep.residual;
+    const bool post = !fused && (ep.act != Activation::None || ep.residual);
+    p.relu = fused;
     for (size_t plane = planes * t / tasks; plane < planes * (t + 1) / tasks; plane++) {
       const size_t c = plane % s.C;
       const float* src = x + plane * s.H * s.W;
@@ -92,6 +96,11 @@ void run_depthwise(const Conv2dShape& s, const KernelVariant& v, const float* x,
       p.bias = bias ? bias[c] : 0.0f;
       p.y = y + plane * s.outH * s.outW;
       v.dwconv(p);
+      if (post) {
+        Epilogue pe = ep;
+        if (ep.residual) pe.residual = ep.residual + plane * s.outH * s.outW, pe.ldr = s.outW;
+        epilogue_ref(pe, p.y, s.outW, s.outH, s.outW);
+      }
     }
   });
 }
@@ -168,7 +177,7 @@ void im2col_pack(const Conv2dShape& s, const float* xg, size_t p0, size_t kc, si
 }
 
 void run_gemm_conv(const Conv2dShape& s, const Plan& plan, const float* x, const float* w, const float* bias,
-                   float* y, bool relu, int threads) {
+                   float* y, const Epilogue& ep, int threads) {
   const size_t cg = s.C / s.group, mg = s.M / s.group;
   const size_t K = cg * s.kH * s.kW;
   const size_t P = s.outH * s.outW;
@@ -182,10 +191,13 @@ void run_gemm_conv(const Conv2dShape& s, const Plan& plan, const float* x, const
       a.N = P;
       a.A = w + g * mg * K;
       a.lda = K;
-      a.bias_m = bias ? bias + g * mg : nullptr;
-      a.relu = relu;
       a.ldc = P;
       a.C = y + (n * s.M + g * mg) * P;
+      a.ep.bias_m = bias ? bias + g * mg : nullptr;
+      a.ep.act = ep.act;
+      a.ep.alpha = ep.alpha;
+      a.ep.beta = ep.beta;
+      if (ep.residual) a.ep.residual = ep.residual + (n * s.M + g * mg) * P, a.ep.ldr = P;
       if (plan.path == Path::Gemm1x1 || plan.variant->matmul_full) {
         // 1x1 stride 1 unpadded: the image already is B. The reference GEMM (forced variant) has no
         // panel format, so it gets a materialized column matrix: 1-wide panels are B transposed.
@@ -232,21 +244,21 @@ void check_conv2d_shape(const Conv2dShape& s) {
 
 KernelChoice conv2d_plan(const Conv2dShape& s, const std::string& variant) { return describe(make_plan(s, variant)); }
 
-KernelChoice conv2d(const Conv2dShape& s, const float* x, const float* w, const float* bias, float* y, bool relu,
-                    const std::string& variant, int threads) {
+KernelChoice conv2d(const Conv2dShape& s, const float* x, const float* w, const float* bias, float* y,
+                    const Epilogue& ep, const std::string& variant, int threads) {
   check_conv2d_shape(s);
   const Plan plan = make_plan(s, variant);
   if (s.N * s.M * s.outH * s.outW == 0) return describe(plan);
   switch (plan.path) {
     case Path::Reference:
-      plan.variant->conv_full(s, x, w, bias, y, relu);
+      plan.variant->conv_full(s, x, w, bias, y, ep);
       break;
     case Path::Depthwise:
-      run_depthwise(s, *plan.variant, x, w, bias, y, relu, threads);
+      run_depthwise(s, *plan.variant, x, w, bias, y, ep, threads);
       break;
     case Path::Gemm1x1:
     case Path::Im2col:
-      run_gemm_conv(s, plan, x, w, bias, y, relu, threads);
+      run_gemm_conv(s, plan, x, w, bias, y, ep, threads);
       break;
   }
   return describe(plan);

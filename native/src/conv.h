@@ -16,11 +16,12 @@ struct KernelChoice {
 void check_conv2d_shape(const Conv2dShape& s);
 
 /**
- * y = conv(x, w) + bias (bias may be null), optional ReLU. `variant` is "auto", "reference", or a
- * variant name from the conv2d_f32, dwconv2d_f32 or matmul_f32 family (the GEMM used by im2col).
+ * y = act(conv(x, w) + bias + residual) (bias may be null; of `ep` only residual, laid out like y,
+ * and the activation are read). `variant` is "auto", "reference", or a variant name from the
+ * conv2d_f32, dwconv2d_f32 or matmul_f32 family (the GEMM used by im2col).
  */
-KernelChoice conv2d(const Conv2dShape& s, const float* x, const float* w, const float* bias, float* y, bool relu,
-                    const std::string& variant, int threads);
+KernelChoice conv2d(const Conv2dShape& s, const float* x, const float* w, const float* bias, float* y,
+                    const Epilogue& ep, const std::string& variant, int threads);
 
 /** The kernel conv2d would use, without running it. */
 KernelChoice conv2d_plan(const Conv2dShape& s, const std::string& variant);

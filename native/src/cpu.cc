@@ -164,8 +164,42 @@ void detect_aarch64(CpuInfo& info) {
 }
 #endif
 
+// Parses sysfs cache sizes such as "48K" or "2048K" or "105M"; 0 when unreadable.
+size_t read_cache_size(const std::string& path) {
+  std::ifstream f(path);
+  std::string text;
+  if (!(f >> text) || text.empty()) return 0;
+  size_t value = 0;
+  try {
+    value = std::stoull(text);
+  } catch (...) {
+    return 0;
+  }
+  const char unit = text.back();
+  if (unit == 'K') value <<= 10;
+  if (unit == 'M') value <<= 20;
+  return value;
+}
+
+void detect_caches(CpuInfo& info) {
+  for (int index = 0; index < 8; index++) {
+    const std::string dir = "/sys/devices/system/cpu/cpu0/cache/index" + std::to_string(index) + "/";
+    std::ifstream lf(dir + "level"), tf(dir + "type");
+    int level = 0;
+    std::string type;
+    if (!(lf >> level) || !(tf >> type)) break;
+    if (type == "Instruction") continue;
+    const size_t size = read_cache_size(dir + "size");
+    if (size == 0) continue;
+    if (level == 1) info.l1d = size;
+    if (level == 2) info.l2 = size;
+    if (level == 3) info.l3 = size;
+  }
+}
+
 CpuInfo detect() {
   CpuInfo info;
+  detect_caches(info);
 #if defined(__x86_64__) || defined(__i386__)
   detect_x86(info);
 #elif defined(__aarch64__) && defined(__linux__)

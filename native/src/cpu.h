@@ -1,6 +1,7 @@
 // Runtime CPU identification: architecture, vendor, marketing name, MIDR (Arm) and ISA features.
 // Plain C++ (no Node) so the standalone kernel test and the addon share it.
 #pragma once
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -15,6 +16,9 @@ struct CpuInfo {
   bool has_midr = false;
   std::vector<std::string> isa;  // e.g. {"avx2","fma"} or {"neon","dotprod","i8mm","bf16","sve","sve2"}
   unsigned cores = 1;
+  // Data cache sizes of one core, bytes (L3 is the whole shared cache). Read from sysfs; defaults
+  // (32 KiB, 512 KiB, 8 MiB) where the OS does not say.
+  size_t l1d = 32 << 10, l2 = 512 << 10, l3 = 8 << 20;
 
   bool has(const char* feature) const;
 };

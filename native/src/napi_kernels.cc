@@ -90,6 +90,24 @@ void check_len(Napi::Env env, const char* what, size_t have, double need) {
   }
 }
 
+// Reads the fused epilogue from params: act (Activation number) or relu: true, actAlpha/actBeta,
+// and residual (a Float32Array laid out like the output, `need` elements at least).
+void parse_epilogue(Napi::Env env, const Napi::Object& p, Epilogue& ep, double need) {
+  if (get_bool(p, "relu")) ep.act = Activation::Relu;
+  if (p.Has("act")) {
+    const size_t act = get_size(env, p, "act", 0, false);
+    if (act > size_t(Activation::HardSigmoid)) throw_range(env, "act must be an Activation number (0..9)");
+    ep.act = Activation(act);
+  }
+  ep.alpha = get_float(env, p, "actAlpha", 0.0f);
+  ep.beta = get_float(env, p, "actBeta", 0.0f);
+  if (p.Has("residual") && !p.Get("residual").IsUndefined() && !p.Get("residual").IsNull()) {
+    const Napi::Float32Array r = get_f32(env, p.Get("residual"), "residual");
+    check_len(env, "residual", r.ElementLength(), need);
+    ep.residual = r.Data();
+  }
+}
+
 struct GemmCall {
   GemmArgs args;
   GemmBatch batch;
@@ -116,7 +134,6 @@ GemmCall parse_gemm(const Napi::CallbackInfo& info) {
   g.transB = get_bool(p, "transB");
   g.alpha = get_float(env, p, "alpha", 1.0f);
   g.beta = get_float(env, p, "beta", 0.0f);
-  g.relu = get_bool(p, "relu");
   g.lda = g.transA ? g.M : g.K;
   g.ldb = g.transB ? g.K : g.N;
   g.ldc = g.N;
@@ -137,8 +154,10 @@ GemmCall parse_gemm(const Napi::CallbackInfo& info) {
   }
   if (!bias.IsEmpty()) {
     check_len(env, "bias", bias.ElementLength(), double(g.N));
-    g.bias_n = bias.Data();
+    g.ep.bias_n = bias.Data();
   }
+  parse_epilogue(env, p, g.ep, bt.count && g.M && g.N ? double(bt.count - 1) * bt.strideC + extent(g.M, g.N, g.ldc) : 0);
+  g.ep.ldr = g.ldc;
   g.A = a.Data();
   g.B = b.Data();
   g.C = c.Data();
@@ -170,7 +189,7 @@ class GemmWorker : public Napi::AsyncWorker {
   GemmWorker(Napi::Env env, GemmCall call, const Napi::CallbackInfo& info)
       : Napi::AsyncWorker(env, "armml:gemmAsync"), call_(call), deferred_(Napi::Promise::Deferred::New(env)) {
     // Keep the arrays alive (not garbage collected) until the kernel has finished with them.
-    for (size_t i = 0; i < 4; i++) {
+    for (size_t i = 0; i < 5; i++) {
       if (info[i].IsObject()) keep_[i] = Napi::Persistent(info[i].As<Napi::Object>());
     }
   }
@@ -190,7 +209,7 @@ class GemmWorker : public Napi::AsyncWorker {
  private:
   GemmCall call_;
   Napi::Promise::Deferred deferred_;
-  Napi::ObjectReference keep_[4];
+  Napi::ObjectReference keep_[5];  // a, b, c, bias and params (which holds the residual)
   double ns_ = 0;
 };
 
@@ -285,7 +304,8 @@ Napi::Value Conv2dJs(const Napi::CallbackInfo& info) {
   s.group = get_size(env, p, "group", 1, false);
   s.outH = get_size(env, p, "outH", 0, true);
   s.outW = get_size(env, p, "outW", 0, true);
-  const bool relu = get_bool(p, "relu");
+  Epilogue ep;
+  parse_epilogue(env, p, ep, double(s.N) * s.M * s.outH * s.outW);
   try {
     check_conv2d_shape(s);
   } catch (const std::invalid_argument& e) {
@@ -300,7 +320,7 @@ Napi::Value Conv2dJs(const Napi::CallbackInfo& info) {
   try {
     k = conv2d_plan(s, opts.variant);  // resolve before timing so a bad name fails fast
     const auto t0 = std::chrono::steady_clock::now();
-    k = conv2d(s, x.Data(), w.Data(), bias.IsEmpty() ? nullptr : bias.Data(), y.Data(), relu, opts.variant,
+    k = conv2d(s, x.Data(), w.Data(), bias.IsEmpty() ? nullptr : bias.Data(), y.Data(), ep, opts.variant,
                opts.threads);
     const auto t1 = std::chrono::steady_clock::now();
     ns = double(std::chrono::duration_cast<std::chrono::nanoseconds>(t1 - t0).count());

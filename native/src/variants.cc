@@ -12,6 +12,7 @@ namespace {
 
 bool always(const CpuInfo&) { return true; }
 [[maybe_unused]] bool has_avx2_fma(const CpuInfo& c) { return c.has("avx2") && c.has("fma"); }
+[[maybe_unused]] bool has_avx512f(const CpuInfo& c) { return c.has("avx512f"); }
 [[maybe_unused]] bool has_neon(const CpuInfo& c) { return c.has("neon"); }
 
 std::vector<KernelVariant> build_table() {
@@ -25,6 +26,8 @@ std::vector<KernelVariant> build_table() {
 #if defined(__x86_64__)
   t.push_back({"matmul_f32_6x16_avx2_fma", "matmul_f32", "avx2+fma", 6, 16, 1, 1, 30, false, has_avx2_fma,
                matmul_f32_6x16_avx2_fma, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr});
+  t.push_back({"matmul_f32_14x32_avx512", "matmul_f32", "avx512f", 14, 32, 1, 1, 40, false, has_avx512f,
+               matmul_f32_14x32_avx512, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr});
 #endif
 #if defined(__aarch64__)
   t.push_back({"matmul_f32_8x12_neon_fma", "matmul_f32", "neon", 8, 12, 1, 1, 30, false, has_neon,
@@ -63,6 +66,8 @@ std::vector<KernelVariant> build_table() {
 #if defined(__x86_64__)
   t.push_back({"peak_f32_12x8_avx2_fma", "peak_f32", "avx2+fma", 12, 8, 1, 1, 30, false, has_avx2_fma, nullptr,
                nullptr, nullptr, nullptr, nullptr, nullptr, peak_f32_12x8_avx2_fma, nullptr});
+  t.push_back({"peak_f32_16x16_avx512", "peak_f32", "avx512f", 16, 16, 1, 1, 40, false, has_avx512f, nullptr,
+               nullptr, nullptr, nullptr, nullptr, nullptr, peak_f32_16x16_avx512, nullptr});
 #endif
 #if defined(__aarch64__)
   t.push_back({"peak_f32_16x4_neon_fma", "peak_f32", "neon", 16, 4, 1, 1, 30, false, has_neon, nullptr, nullptr,

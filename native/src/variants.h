@@ -20,7 +20,7 @@ struct KernelVariant {
   // Exactly one of these is set, according to the family.
   MatmulUkernel matmul_ukernel;
   void (*matmul_full)(const GemmArgs&);
-  void (*conv_full)(const Conv2dShape&, const float*, const float*, const float*, float*, bool);
+  void (*conv_full)(const Conv2dShape&, const float*, const float*, const float*, float*, const Epilogue&);
   DwconvKernel dwconv;
   BinaryKernel binary;
   UnaryKernel unary;

@@ -60,13 +60,23 @@ void test_gemm(const KernelVariant& v, std::mt19937& rng) {
       {33, 19, 64, false, true, 1, 1, false, true, 1},  {50, 70, 40, true, true, 2, 0.5f, true, true, 1},
       {9, 24, 10, false, false, 1, 0, false, false, 3}, {130, 140, 70, false, false, 1, 0, true, false, 2},
       {3, 5, 0, false, false, 1, 0.5f, true, false, 1},
+      // Primes and sizes one past the 6x16, 14x32 and 8x12 tiles and the kc blocks.
+      {97, 101, 389, false, false, 1, 0, true, false, 1}, {15, 33, 193, false, true, 1, 0, false, false, 1},
+      {29, 65, 257, true, false, 1, 1, true, true, 1},    {13, 97, 385, false, false, 1, 0, false, false, 1},
+      {1, 37, 11, false, false, 1, 0, true, false, 1},    {2, 200, 31, false, true, 1, 0, false, true, 2},
   };
+  size_t index = 0;
   for (const Case& tc : cases) {
+    // Every activation in turn, with per-row bias and a residual on some cases.
+    const size_t ci = index++;
+    const Activation act = tc.relu ? Activation::Relu : Activation(ci % (size_t(Activation::HardSigmoid) + 1));
+    const bool bias_m = ci % 2 == 1, residual = ci % 3 == 0;
     for (int threads : {1, 2}) {
       const size_t sa = tc.M * tc.K, sb = tc.K * tc.N, sc = tc.M * tc.N;
       auto A = random_vec(sa * tc.batch, rng), B = random_vec(sb * tc.batch, rng);
       auto bias = random_vec(tc.N, rng);
       auto C0 = random_vec(sc * tc.batch, rng);
+      auto rowbias = random_vec(tc.M, rng), res = random_vec(sc * tc.batch, rng);
       auto got = C0, want = C0;
       GemmArgs g;
       g.M = tc.M;
@@ -79,8 +89,13 @@ void test_gemm(const KernelVariant& v, std::mt19937& rng) {
       g.ldc = tc.N;
       g.alpha = tc.alpha;
       g.beta = tc.beta;
-      g.bias_n = tc.bias ? bias.data() : nullptr;
-      g.relu = tc.relu;
+      g.ep.bias_n = tc.bias ? bias.data() : nullptr;
+      g.ep.bias_m = bias_m ? rowbias.data() : nullptr;
+      g.ep.residual = residual ? res.data() : nullptr;
+      g.ep.ldr = tc.N;
+      g.ep.act = act;
+      g.ep.alpha = act == Activation::Clip ? -0.25f : 0.1f;
+      g.ep.beta = act == Activation::Clip ? 0.5f : 0.5f;
       g.A = A.data();
       g.B = B.data();
       GemmBatch b{tc.batch, sa, sb, sc};
@@ -90,9 +105,18 @@ void test_gemm(const KernelVariant& v, std::mt19937& rng) {
       gemm(resolve_variant("matmul_f32", "reference"), g, b, 1);
       const double err = max_rel_err(got, want);
       char what[160];
-      std::snprintf(what, sizeof what, "%s M=%zu N=%zu K=%zu ta=%d tb=%d batch=%zu threads=%d", v.name, tc.M, tc.N, tc.K,
-                    tc.ta, tc.tb, tc.batch, threads);
+      std::snprintf(what, sizeof what, "%s M=%zu N=%zu K=%zu ta=%d tb=%d batch=%zu act=%d bias_m=%d res=%d threads=%d",
+                    v.name, tc.M, tc.N, tc.K, tc.ta, tc.tb, tc.batch, int(act), bias_m, residual, threads);
       report(err < 1e-4, what, err);
+      // The same product with B packed once up front (graph mode's weights).
+      if (v.matmul_ukernel && tc.batch == 1) {
+        const PackedB packed(v, B.data(), tc.K, tc.N, g.ldb, tc.tb);
+        auto pre = C0;
+        g.C = pre.data();
+        gemm_prepacked(g, packed, threads);
+        const double perr = max_rel_err(pre, want);
+        report(perr < 1e-4, std::string("prepacked ") + what, perr);
+      }
     }
   }
 }
@@ -131,13 +155,18 @@ void test_conv(const std::string& variant, bool depthwise_only, std::mt19937& rn
     auto w = random_vec(s.M * (s.C / s.group) * s.kH * s.kW, rng);
     auto bias = random_vec(s.M, rng);
     std::vector<float> got(s.N * s.M * s.outH * s.outW), want(got.size());
-    for (bool relu : {false, true}) {
-      const KernelChoice k = conv2d(s, x.data(), w.data(), bias.data(), got.data(), relu, variant, 2);
-      conv2d(s, x.data(), w.data(), bias.data(), want.data(), relu, "reference", 1);
+    auto res = random_vec(got.size(), rng);
+    for (int e = 0; e < 4; e++) {
+      // none, ReLU, residual + ReLU (a ResNet block's tail), HardSwish (MobileNet-v3)
+      Epilogue ep;
+      ep.act = e == 0 ? Activation::None : e == 3 ? Activation::HardSwish : Activation::Relu;
+      ep.residual = e == 2 ? res.data() : nullptr;
+      const KernelChoice k = conv2d(s, x.data(), w.data(), bias.data(), got.data(), ep, variant, 2);
+      conv2d(s, x.data(), w.data(), bias.data(), want.data(), ep, "reference", 1);
       const double err = max_rel_err(got, want);
       char what[200];
-      std::snprintf(what, sizeof what, "%s C=%zu HxW=%zux%zu M=%zu k=%zu s=%zu p=%zu d=%zu g=%zu relu=%d",
-                    k.kernel.c_str(), s.C, s.H, s.W, s.M, tc.k, tc.stride, tc.pad, tc.dil, tc.group, relu);
+      std::snprintf(what, sizeof what, "%s C=%zu HxW=%zux%zu M=%zu k=%zu s=%zu p=%zu d=%zu g=%zu epilogue=%d",
+                    k.kernel.c_str(), s.C, s.H, s.W, s.M, tc.k, tc.stride, tc.pad, tc.dil, tc.group, e);
       report(err < 1e-4, what, err);
     }
   }

@@ -1,0 +1,55 @@
+// Scalar epilogue math on libm: the oracle the vector epilogues are tested against, and what the
+// portable and reference kernels apply. NaN handling matches the TypeScript ops (Relu maps NaN to
+// 0, the rest keep it).
+#pragma once
+#include <algorithm>
+#include <cmath>
+
+#include "kernels.h"
+
+namespace armml {
+
+inline float activate_ref(Activation act, float v, float alpha, float beta) {
+  switch (act) {
+    case Activation::None:
+      return v;
+    case Activation::Relu:
+      return v > 0.0f ? v : 0.0f;
+    case Activation::Clip:
+      return std::isnan(v) ? v : std::min(std::max(v, alpha), beta);
+    case Activation::Sigmoid:
+      return 1.0f / (1.0f + std::exp(-v));
+    case Activation::SiLU:
+      return v / (1.0f + std::exp(-v));
+    case Activation::HardSwish:
+      return std::isnan(v) ? v : v * std::max(0.0f, std::min(1.0f, v / 6.0f + 0.5f));
+    case Activation::Gelu:
+      return 0.5f * v * (1.0f + std::erf(v * 0.70710678118654752f));
+    case Activation::GeluTanh:
+      return 0.5f * v * (1.0f + std::tanh(0.7978845608028654f * (v + 0.044715f * v * v * v)));
+    case Activation::LeakyRelu:
+      return v < 0.0f ? v * alpha : v;
+    case Activation::HardSigmoid: {
+      const float h = alpha * v + beta;
+      return std::isnan(h) ? h : std::max(0.0f, std::min(1.0f, h));
+    }
+  }
+  return v;
+}
+
+/** Applies `ep` to a rows x cols tile at c (row stride ldc) in place; c already holds the sums. */
+inline void epilogue_ref(const Epilogue& ep, float* c, size_t ldc, size_t rows, size_t cols) {
+  for (size_t i = 0; i < rows; i++) {
+    float* ci = c + i * ldc;
+    const float bm = ep.bias_m ? ep.bias_m[i] : 0.0f;
+    for (size_t j = 0; j < cols; j++) {
+      float v = ci[j];
+      if (ep.bias_m) v += bm;
+      if (ep.bias_n) v += ep.bias_n[j];
+      if (ep.residual) v += ep.residual[i * ep.ldr + j];
+      ci[j] = activate_ref(ep.act, v, ep.alpha, ep.beta);
+    }
+  }
+}
+
+}  // namespace armml

@@ -1,0 +1,62 @@
+// 14x32 register tile for AVX-512F: 28 zmm accumulators (14 rows x 2 vectors of 16), 2 for the B
+// row, the A value broadcast straight from memory into each FMA ({1to16}) - 30 of the 32 zmm
+// registers. Per depth step: 2 loads of B, 14 broadcasts, 28 FMAs (14 cycles on two 512-bit FMA
+// units), so loads never bind. The epilogue runs on the accumulators before the one store of the
+// tile. Compiled with -mavx512f (plus AVX2 for the shared epilogue math) for this file only.
+#include <immintrin.h>
+
+#include "kernels.h"
+#include "vmath_avx2.h"
+
+namespace armml {
+
+ARMML_UKERNEL(matmul_f32_14x32_avx512) {
+  constexpr int kMr = 14;
+  __m512 acc[kMr][2];
+#pragma GCC unroll 14
+  for (int i = 0; i < kMr; i++) acc[i][0] = acc[i][1] = _mm512_set1_ps(0.0f);
+
+#pragma GCC unroll 2
+  for (size_t k = 0; k < kc; k++) {
+    const __m512 b0 = _mm512_load_ps(b);
+    const __m512 b1 = _mm512_load_ps(b + 16);
+    _mm_prefetch(reinterpret_cast<const char*>(b + 32 * 8), _MM_HINT_T0);
+#pragma GCC unroll 14
+    for (int i = 0; i < kMr; i++) {
+      const __m512 av = _mm512_set1_ps(a[i]);
+      acc[i][0] = _mm512_fmadd_ps(av, b0, acc[i][0]);
+      acc[i][1] = _mm512_fmadd_ps(av, b1, acc[i][1]);
+    }
+    a += kMr;
+    b += 32;
+  }
+
+  // Sums, biases and the residual on the registers; ReLU too. Other activations then run over the
+  // stored tile (still in L1) in a loop, so their code is not repeated for all 28 registers.
+  const bool relu = ep && ep->act == Activation::Relu;
+#pragma GCC unroll 14
+  for (int i = 0; i < kMr; i++) {
+#pragma GCC unroll 2
+    for (int j = 0; j < 2; j++) {
+      float* cp = c + i * ldc + 16 * j;
+      __m512 v = acc[i][j];
+      if (accumulate) v = _mm512_add_ps(v, _mm512_loadu_ps(cp));
+      if (ep) {
+        if (ep->bias_m) v = _mm512_add_ps(v, _mm512_set1_ps(ep->bias_m[i]));
+        if (ep->bias_n) v = _mm512_add_ps(v, _mm512_loadu_ps(ep->bias_n + 16 * j));
+        if (ep->residual) v = _mm512_add_ps(v, _mm512_loadu_ps(ep->residual + i * ep->ldr + 16 * j));
+        if (relu) v = _mm512_max_ps(v, _mm512_set1_ps(0.0f));
+      }
+      _mm512_storeu_ps(cp, v);
+    }
+  }
+  if (ep && ep->act != Activation::None && !relu) {
+    for (int i = 0; i < kMr; i++)
+      for (int j = 0; j < 32; j += 8) {
+        float* cp = c + i * ldc + j;
+        _mm256_storeu_ps(cp, vmath_avx2::activate(_mm256_loadu_ps(cp), ep->act, ep->alpha, ep->beta));
+      }
+  }
+}
+
+}  // namespace armml
