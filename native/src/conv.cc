@@ -108,63 +108,76 @@ void run_depthwise(const Conv2dShape& s, const KernelVariant& v, const float* x,
 // Writes GEMM B panels straight from the image (implicit im2col): row k = (c, ky, kx) of the
 // unfolded input, column q = output position. Skipping the materialized column matrix saves a
 // full write + read of K x P floats, and each thread packs only the columns it multiplies.
-void im2col_pack(const Conv2dShape& s, const float* xg, size_t p0, size_t kc, size_t j0, size_t nc, size_t nr,
-                 float* out) {
+// A panel's nr columns are split into segments that each lie in one output row; for every k a
+// segment reads a strided run of one input row (a plain copy at stride 1), with zeros where the
+// taps fall into the padding.
+struct Im2colSegment {
+  size_t lane, len;  // lanes [lane, lane+len) of the panel
+  long iy0, ix0;     // input row/column of the segment's first lane for tap (0, 0)
+};
+
+inline void copy_lanes(float* dst, const float* src, size_t n, long stride) {
+  if (stride == 1) {
+    for (size_t l = 0; l < n; l++) dst[l] = src[l];
+  } else {
+    for (size_t l = 0; l < n; l++) dst[l] = src[long(l) * stride];
+  }
+}
+
+// NR is the panel width when known at compile time (0: use nr): a whole-panel segment inside
+// the image at unit stride is then a fixed-size copy the compiler turns into a few vector moves.
+template <size_t NR>
+void im2col_pack_nr(const Conv2dShape& s, const float* xg, size_t p0, size_t kc, size_t j0, size_t nc, size_t nr,
+                    float* out) {
   const size_t taps = s.kH * s.kW;
   const long H = long(s.H), W = long(s.W), sW = long(s.strideW);
-  constexpr size_t kMaxNr = 32;
-  long iy_base[kMaxNr], ix_base[kMaxNr];
+  constexpr size_t kMaxSegments = 65;  // nr <= 64 columns: at most nr + 1 output rows
+  Im2colSegment seg[kMaxSegments];
   for (size_t jp = 0; jp < nc; jp += nr) {
     const size_t cols = std::min(nr, nc - jp);
     float* panel = out + jp * kc;
-    const size_t q0 = j0 + jp;
-    const size_t oy0 = q0 / s.outW, ox0 = q0 % s.outW;
-    // Most panels lie within one output row: each k then reads a strided run of one input row.
-    const bool one_row = ox0 + cols <= s.outW;
-    if (!one_row) {
-      size_t oy = oy0, ox = ox0;
-      for (size_t l = 0; l < cols; l++) {
-        iy_base[l] = long(oy * s.strideH) - long(s.padT);
-        ix_base[l] = long(ox * s.strideW) - long(s.padL);
-        if (++ox == s.outW) {
-          ox = 0;
-          oy++;
-        }
-      }
+    size_t nseg = 0;
+    for (size_t l = 0; l < cols;) {
+      const size_t q = j0 + jp + l, oy = q / s.outW, ox = q % s.outW;
+      const size_t len = std::min(cols - l, s.outW - ox);
+      seg[nseg++] = {l, len, long(oy * s.strideH) - long(s.padT), long(ox * s.strideW) - long(s.padL)};
+      l += len;
     }
     size_t c = p0 / taps, ky = (p0 % taps) / s.kW, kx = p0 % s.kW;
     for (size_t k = 0; k < kc; k++) {
       float* dst = panel + k * nr;
       const float* xc = xg + c * s.H * s.W;
       const long dy = long(ky * s.dilH), dx = long(kx * s.dilW);
-      if (one_row) {
-        const long iy = long(oy0 * s.strideH) - long(s.padT) + dy;
-        size_t lo = cols, hi = cols;
-        if (iy >= 0 && iy < H) {
-          const long ix0 = long(ox0 * s.strideW) - long(s.padL) + dx;
-          // Lanes l with 0 <= ix0 + l*sW < W.
+      for (size_t g = 0; g < nseg; g++) {
+        const Im2colSegment& sg = seg[g];
+        float* d = dst + sg.lane;
+        const long iy = sg.iy0 + dy;
+        if (iy < 0 || iy >= H) {
+          std::memset(d, 0, sg.len * sizeof(float));
+          continue;
+        }
+        const long ix0 = sg.ix0 + dx;
+        // Lanes l with 0 <= ix0 + l*sW < W (no division at unit stride, the common case).
+        size_t lo, hi;
+        if (sW == 1) {
+          lo = ix0 >= 0 ? 0 : size_t(-ix0);
+          hi = W - ix0 <= 0 ? 0 : size_t(W - ix0);
+        } else {
           lo = ix0 >= 0 ? 0 : size_t((-ix0 + sW - 1) / sW);
           hi = W - ix0 <= 0 ? 0 : size_t((W - ix0 + sW - 1) / sW);
-          lo = std::min(lo, cols);
-          hi = std::min(std::max(hi, lo), cols);
-          const float* src = xc + iy * W + ix0;
-          if (sW == 1) {
-            std::memcpy(dst + lo, src + lo, (hi - lo) * sizeof(float));
-          } else {
-            for (size_t l = lo; l < hi; l++) dst[l] = src[long(l) * sW];
-          }
-        } else {
-          lo = hi = 0;
         }
-        for (size_t l = 0; l < lo; l++) dst[l] = 0.0f;
-        for (size_t l = hi; l < nr; l++) dst[l] = 0.0f;
-      } else {
-        for (size_t l = 0; l < cols; l++) {
-          const long iy = iy_base[l] + dy, ix = ix_base[l] + dx;
-          dst[l] = (iy >= 0 && iy < H && ix >= 0 && ix < W) ? xc[iy * W + ix] : 0.0f;
+        lo = std::min(lo, sg.len);
+        hi = std::min(std::max(hi, lo), sg.len);
+        for (size_t l = 0; l < lo; l++) d[l] = 0.0f;
+        const float* src = xc + iy * W + ix0;
+        if (NR && sW == 1 && lo == 0 && hi == NR) {
+          for (size_t l = 0; l < NR; l++) d[l] = src[l];
+          continue;
         }
-        for (size_t l = cols; l < nr; l++) dst[l] = 0.0f;
+        copy_lanes(d + lo, src + long(lo) * sW, hi - lo, sW);
+        for (size_t l = hi; l < sg.len; l++) d[l] = 0.0f;
       }
+      for (size_t l = cols; l < nr; l++) dst[l] = 0.0f;
       if (++kx == s.kW) {
         kx = 0;
         if (++ky == s.kH) {
@@ -176,12 +189,21 @@ void im2col_pack(const Conv2dShape& s, const float* xg, size_t p0, size_t kc, si
   }
 }
 
+void im2col_pack(const Conv2dShape& s, const float* xg, size_t p0, size_t kc, size_t j0, size_t nc, size_t nr,
+                 float* out) {
+  switch (nr) {
+    case 16: return im2col_pack_nr<16>(s, xg, p0, kc, j0, nc, nr, out);
+    case 32: return im2col_pack_nr<32>(s, xg, p0, kc, j0, nc, nr, out);
+    default: return im2col_pack_nr<0>(s, xg, p0, kc, j0, nc, nr, out);
+  }
+}
+
 void run_gemm_conv(const Conv2dShape& s, const Plan& plan, const float* x, const float* w, const float* bias,
                    float* y, const Epilogue& ep, int threads) {
   const size_t cg = s.C / s.group, mg = s.M / s.group;
   const size_t K = cg * s.kH * s.kW;
   const size_t P = s.outH * s.outW;
-  if (plan.variant->nr > 32) throw std::invalid_argument(std::string(plan.variant->name) + ": tile too wide for im2col");
+  if (plan.variant->nr > 64) throw std::invalid_argument(std::string(plan.variant->name) + ": tile too wide for im2col");
   for (size_t n = 0; n < s.N; n++) {
     for (size_t g = 0; g < s.group; g++) {
       const float* xg = x + (n * s.C + g * cg) * s.H * s.W;

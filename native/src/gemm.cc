@@ -28,14 +28,15 @@ size_t round_down(size_t x, size_t m) { return std::max(m, x / m * m); }
 GemmBlocking compute_blocking(size_t mr, size_t nr) {
   const CpuInfo& cpu = cpu_info();
   GemmBlocking b;
-  // The kc x nr B micro-panel is reused by every A micro-panel of the block: keep it in half of
-  // L1 (the other half streams A and the C tile). Multiples of 8 keep panels cache-line aligned.
-  b.kc = std::min<size_t>(1024, std::max<size_t>(64, round_down(cpu.l1d / 2 / (nr * sizeof(float)), 8)));
-  // The mc x kc packed A block stays in half of L2 while every B micro-panel streams past it.
-  b.mc = std::min<size_t>(round_down(960, mr), round_down(cpu.l2 / 2 / (b.kc * sizeof(float)), mr));
-  // The kc x nc packed B block lives in the last-level cache, shared by the cores.
+  // The micro-kernel keeps its mr x kc A micro-panel (the broadcast side) in L1 while it sweeps
+  // the nr-wide B micro-panels (the vector side) streaming from L2: the A panel takes half of L1,
+  // the rest holds the B lines in flight and the C tile. Multiples of 8 keep panels aligned.
+  b.kc = std::min<size_t>(512, std::max<size_t>(64, round_down(cpu.l1d / 2 / (mr * sizeof(float)), 8)));
+  // The kc x nc packed B block stays in half of L2 while every A micro-panel sweeps it.
+  b.nc = std::min<size_t>(round_down(4096, nr), round_down(cpu.l2 / 2 / (b.kc * sizeof(float)), nr));
+  // The mc x kc packed A block lives in the last-level cache (this core's share of it).
   const size_t l3_share = cpu.l3 / std::max(1u, cpu.cores) / 2;
-  b.nc = std::min<size_t>(round_down(4096, nr), round_down(l3_share / (b.kc * sizeof(float)), nr));
+  b.mc = std::min<size_t>(round_down(2048, mr), round_down(l3_share / (b.kc * sizeof(float)), mr));
   return b;
 }
 
@@ -91,12 +92,21 @@ void pack_a_panel_any(const float* A, size_t lda, size_t rows, size_t kc, float 
 
 // Packs rows [i0, i0+mc) x depth [p0, p0+kc) of op(A), scaled by alpha, into mr-row panels: panel
 // p holds for each k the mr values of rows p*mr..p*mr+mr-1 (zero past the edge).
-void pack_a(const GemmArgs& g, size_t i0, size_t mc, size_t p0, size_t kc, size_t mr, float* out) {
+void pack_a(const GemmArgs& g, MatmulUkernel v_ukernel, size_t i0, size_t mc, size_t p0, size_t kc, size_t mr,
+            float* out) {
   for (size_t ip = 0; ip < mc; ip += mr) {
     const size_t rows = std::min(mr, mc - ip);
     float* panel = out + ip * kc;
     if (!g.transA) {
       const float* src = g.A + (i0 + ip) * g.lda + p0;
+#if defined(__x86_64__)
+      // The AVX-512 tile packs with gathers (its own file has the ISA flags); only run when that
+      // kernel was selected, so only on CPUs with AVX-512.
+      if (v_ukernel == matmul_f32_14x32_avx512 && g.lda < (size_t(1) << 25)) {
+        matmul_f32_14x32_avx512_pack_a(src, g.lda, rows, kc, g.alpha, panel);
+        continue;
+      }
+#endif
       switch (mr) {
         case 4: pack_a_panel<4>(src, g.lda, rows, kc, g.alpha, panel); break;
         case 6: pack_a_panel<6>(src, g.lda, rows, kc, g.alpha, panel); break;
@@ -114,9 +124,41 @@ void pack_a(const GemmArgs& g, size_t i0, size_t mc, size_t p0, size_t kc, size_
   }
 }
 
+// Non-transposed B, panels of width NR known at compile time: row by row of B (each row read
+// contiguously across all the block's panels, which the hardware prefetcher follows; walking
+// down one panel's column strip instead touches a new page per row), a few vector moves per
+// panel row instead of a memcpy call. The last, partial panel is zero-padded.
+template <size_t NR>
+void pack_b_rows(const float* B, size_t ldb, size_t p0, size_t kc, size_t j0, size_t nc, float* out) {
+  const size_t full = nc / NR * NR;
+  for (size_t k = 0; k < kc; k++) {
+    const float* src = B + (p0 + k) * ldb + j0;
+    float* dst = out + k * NR;
+    for (size_t jp = 0; jp < full; jp += NR) {
+      float* d = dst + jp * kc;
+      for (size_t c = 0; c < NR; c++) d[c] = src[jp + c];
+    }
+    if (full < nc) {
+      float* d = dst + full * kc;
+      size_t c = 0;
+      for (; c < nc - full; c++) d[c] = src[full + c];
+      for (; c < NR; c++) d[c] = 0.0f;
+    }
+  }
+}
+
 // Packs depth [p0, p0+kc) x columns [j0, j0+nc) of op(B) into nr-column panels (zero past the edge).
 void pack_b_panels(const float* B, size_t ldb, bool transB, size_t p0, size_t kc, size_t j0, size_t nc, size_t nr,
                    float* out) {
+  if (!transB) {
+    switch (nr) {
+      case 8: return pack_b_rows<8>(B, ldb, p0, kc, j0, nc, out);
+      case 12: return pack_b_rows<12>(B, ldb, p0, kc, j0, nc, out);
+      case 16: return pack_b_rows<16>(B, ldb, p0, kc, j0, nc, out);
+      case 32: return pack_b_rows<32>(B, ldb, p0, kc, j0, nc, out);
+      default: break;
+    }
+  }
   for (size_t jp = 0; jp < nc; jp += nr) {
     const size_t cols = std::min(nr, nc - jp);
     float* panel = out + jp * kc;
@@ -200,7 +242,8 @@ void run_tile(const KernelVariant& v, size_t kc, const float* ap, const float* b
 
 // The blocked product of one (sub-)problem on the calling thread. `get_b(pc, kc, jc, nc, buf)`
 // returns the B panels for depth [pc, pc+kc) x columns [jc, jc+nc): packed into buf, or prepacked.
-// Loop order (BLIS): jc (nc, L3) > pc (kc) > ic (mc, L2) > jr (nr, L1 micro-panel) > ir (mr).
+// Loop order: jc (nc, B block in L2) > pc (kc) > ic (mc, A block in L3) > ir (mr, A micro-panel
+// in L1) > jr (nr, B micro-panels streaming from L2).
 template <class GetB>
 void gemm_blocked(const KernelVariant& v, const GemmArgs& g, const GemmBlocking& blk, const GetB& get_b) {
   if (g.M == 0 || g.N == 0) return;
@@ -224,12 +267,12 @@ void gemm_blocked(const KernelVariant& v, const GemmArgs& g, const GemmBlocking&
       });
       for (size_t ic = 0; ic < g.M; ic += mc_max) {
         const size_t mc = std::min(mc_max, g.M - ic);
-        pack_a(g, ic, mc, pc, kc, mr, pa);
-        for (size_t jr = 0; jr < nc; jr += nr) {
-          const size_t cols = std::min(nr, nc - jr);
-          const float* bp = pb + jr * kc;
-          for (size_t ir = 0; ir < mc; ir += mr) {
-            const size_t rows = std::min(mr, mc - ir);
+        pack_a(g, v.matmul_ukernel, ic, mc, pc, kc, mr, pa);
+        for (size_t ir = 0; ir < mc; ir += mr) {
+          const size_t rows = std::min(mr, mc - ir);
+          for (size_t jr = 0; jr < nc; jr += nr) {
+            const size_t cols = std::min(nr, nc - jr);
+            const float* bp = pb + jr * kc;
             const size_t i0 = ic + ir, j0 = jc + jr;
             float* c = g.C + i0 * g.ldc + j0;
             bool accumulate = true;

@@ -22,7 +22,7 @@ struct GemmBlocking {
   size_t kc = 256, mc = 120, nc = 2048;
 };
 
-/** The blocking `v` uses on this CPU (kc x nr B micro-panel in half of L1, mc x kc A block in half of L2). */
+/** The blocking `v` uses on this CPU (mr x kc A micro-panel in half of L1, kc x nc B block in half of L2). */
 GemmBlocking gemm_blocking(const KernelVariant& v);
 
 /** Runs a (batched) GEMM with variant `v` (family matmul_f32) on up to `threads` threads. */
