@@ -79,6 +79,8 @@ ARMML_UKERNEL(matmul_f32_4x8_portable);
 #if defined(__x86_64__)
 ARMML_UKERNEL(matmul_f32_6x16_avx2_fma);
 ARMML_UKERNEL(matmul_f32_14x32_avx512);
+/** The 14x32 AVX-512 tile computing only the first `rows` (1..14) rows of its panel: bottom edges of C. */
+MatmulUkernel matmul_f32_14x32_avx512_rows(size_t rows);
 /** Packs one 14-row A panel (non-transposed A, lda * 14 < 2^31 / 4) for the 14x32 AVX-512 kernel. */
 void matmul_f32_14x32_avx512_pack_a(const float* A, size_t lda, size_t rows, size_t kc, float alpha, float* panel);
 #endif

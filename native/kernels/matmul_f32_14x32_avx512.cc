@@ -10,8 +10,15 @@
 
 namespace armml {
 
-ARMML_UKERNEL(matmul_f32_14x32_avx512) {
-  constexpr int kMr = 14;
+namespace {
+
+constexpr int kPanelRows = 14;  // rows per k in the packed A panel, whatever MR computes
+
+// The tile for the first MR rows of a 14-row panel: MR = 14 is the kernel, smaller MR serve the
+// bottom edge of C at the cost of the rows they compute (not a whole padded tile).
+template <int MR>
+void tile(size_t kc, const float* a, const float* b, float* c, size_t ldc, bool accumulate, const Epilogue* ep) {
+  constexpr int kMr = MR;
   __m512 acc[kMr][2];
 #pragma GCC unroll 14
   for (int i = 0; i < kMr; i++) {
@@ -26,15 +33,15 @@ ARMML_UKERNEL(matmul_f32_14x32_avx512) {
     const __m512 b0 = _mm512_load_ps(b);
     const __m512 b1 = _mm512_load_ps(b + 16);
     // A sits in L1 (the driver reuses this micro-panel for every B panel); B streams from L2.
-    _mm_prefetch(reinterpret_cast<const char*>(b + 32 * 8), _MM_HINT_T0);
-    _mm_prefetch(reinterpret_cast<const char*>(b + 32 * 8 + 16), _MM_HINT_T0);
+    _mm_prefetch(reinterpret_cast<const char*>(b + 32 * 64), _MM_HINT_T0);
+    _mm_prefetch(reinterpret_cast<const char*>(b + 32 * 64 + 16), _MM_HINT_T0);
 #pragma GCC unroll 14
     for (int i = 0; i < kMr; i++) {
       const __m512 av = _mm512_set1_ps(a[i]);
       acc[i][0] = _mm512_fmadd_ps(av, b0, acc[i][0]);
       acc[i][1] = _mm512_fmadd_ps(av, b1, acc[i][1]);
     }
-    a += kMr;
+    a += kPanelRows;
     b += 32;
   }
 
@@ -64,6 +71,16 @@ ARMML_UKERNEL(matmul_f32_14x32_avx512) {
         _mm256_storeu_ps(cp, vmath_avx2::activate(_mm256_loadu_ps(cp), ep->act, ep->alpha, ep->beta));
       }
   }
+}
+
+}  // namespace
+
+ARMML_UKERNEL(matmul_f32_14x32_avx512) { tile<14>(kc, a, b, c, ldc, accumulate, ep); }
+
+MatmulUkernel matmul_f32_14x32_avx512_rows(size_t rows) {
+  static const MatmulUkernel by_rows[] = {nullptr, tile<1>, tile<2>, tile<3>, tile<4>, tile<5>, tile<6>, tile<7>,
+                                          tile<8>, tile<9>, tile<10>, tile<11>, tile<12>, tile<13>, tile<14>};
+  return rows >= 1 && rows <= 14 ? by_rows[rows] : nullptr;
 }
 
 void matmul_f32_14x32_avx512_pack_a(const float* A, size_t lda, size_t rows, size_t kc, float alpha, float* panel) {

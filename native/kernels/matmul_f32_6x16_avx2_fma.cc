@@ -13,13 +13,20 @@ ARMML_UKERNEL(matmul_f32_6x16_avx2_fma) {
   constexpr int kMr = 6;
   __m256 acc[kMr][2];
 #pragma GCC unroll 6
-  for (int i = 0; i < kMr; i++) acc[i][0] = acc[i][1] = _mm256_setzero_ps();
+  for (int i = 0; i < kMr; i++) {
+    acc[i][0] = acc[i][1] = _mm256_setzero_ps();
+    // The C tile is read (or written) after the depth loop: start fetching its lines now.
+    _mm_prefetch(reinterpret_cast<const char*>(c + i * ldc), _MM_HINT_T0);
+    _mm_prefetch(reinterpret_cast<const char*>(c + i * ldc + 8), _MM_HINT_T0);
+  }
 
   size_t k = 0;
 #pragma GCC unroll 4
   for (; k < kc; k++) {
     const __m256 b0 = _mm256_load_ps(b);
     const __m256 b1 = _mm256_load_ps(b + 8);
+    // A sits in L1 (the driver reuses this micro-panel for every B panel); B streams from L2.
+    _mm_prefetch(reinterpret_cast<const char*>(b + 16 * 64), _MM_HINT_T0);
 #pragma GCC unroll 6
     for (int i = 0; i < kMr; i++) {
       const __m256 av = _mm256_broadcast_ss(a + i);

@@ -25,6 +25,16 @@ constexpr size_t kSmallM = 4;
 
 size_t round_down(size_t x, size_t m) { return std::max(m, x / m * m); }
 
+// Splits `n` into equal blocks of at most `max` (a multiple of `m`), each rounded up to a
+// multiple of m: 512 with max 432 becomes 256 + 256, not 432 + 80 (a short last block runs the
+// micro-kernel at a fraction of its speed). Idempotent: balanced(n, balanced(n, max, m), m) is
+// the same block, so prepacked operands and the driver agree.
+size_t balanced(size_t n, size_t max, size_t m) {
+  if (n <= max) return std::max(m, (n + m - 1) / m * m);
+  const size_t blocks = (n + max - 1) / max;
+  return std::min(max, ((n + blocks - 1) / blocks + m - 1) / m * m);
+}
+
 GemmBlocking compute_blocking(size_t mr, size_t nr) {
   const CpuInfo& cpu = cpu_info();
   GemmBlocking b;
@@ -211,6 +221,15 @@ void run_tile(const KernelVariant& v, size_t kc, const float* ap, const float* b
               size_t cols, bool accumulate, const Epilogue* ep) {
   const size_t mr = size_t(v.mr), nr = size_t(v.nr);
   if (rows == mr && cols == nr) return v.matmul_ukernel(kc, ap, bp, c, ldc, accumulate, ep);
+  MatmulUkernel kernel = v.matmul_ukernel;
+#if defined(__x86_64__)
+  // The AVX-512 tile has instances for fewer rows: a bottom-edge tile costs its own rows only,
+  // and when it spans all columns it writes C directly.
+  if (kernel == matmul_f32_14x32_avx512) {
+    kernel = matmul_f32_14x32_avx512_rows(rows);
+    if (cols == nr) return kernel(kc, ap, bp, c, ldc, accumulate, ep);
+  }
+#endif
   alignas(64) float tmp[kMaxMr * kMaxNr];
   alignas(64) float res[kMaxMr * kMaxNr];
   alignas(64) float bm[kMaxMr], bn[kMaxNr];
@@ -236,7 +255,7 @@ void run_tile(const KernelVariant& v, size_t kc, const float* ap, const float* b
       padded.ldr = nr;
     }
   }
-  v.matmul_ukernel(kc, ap, bp, tmp, nr, accumulate, ep ? &padded : nullptr);
+  kernel(kc, ap, bp, tmp, nr, accumulate, ep ? &padded : nullptr);
   for (size_t i = 0; i < rows; i++) std::memcpy(c + i * ldc, tmp + i * nr, cols * sizeof(float));
 }
 
@@ -250,7 +269,8 @@ void gemm_blocked(const KernelVariant& v, const GemmArgs& g, const GemmBlocking&
   if (g.K == 0) return gemm_empty_k(g);
   const size_t mr = size_t(v.mr), nr = size_t(v.nr);
   if (mr > kMaxMr || nr > kMaxNr) throw std::invalid_argument(std::string(v.name) + ": register tile too large");
-  const size_t kc_max = blk.kc, mc_max = blk.mc, nc_max = blk.nc;
+  const size_t kc_max = balanced(g.K, blk.kc, 8), mc_max = balanced(g.M, blk.mc, mr),
+               nc_max = balanced(g.N, blk.nc, nr);
   float* pa = t_pack_a.get(std::min(mc_max, (g.M + mr - 1) / mr * mr) * kc_max);
   float* pb_buf = nullptr;
   const bool has_ep = !epilogue_empty(g.ep);
@@ -516,7 +536,7 @@ PackedB::PackedB(const KernelVariant& v, const float* B, size_t K, size_t N, siz
     : variant_(&v), K_(K), N_(N), Npad_(0), kc_(0), size_(0), data_(nullptr, std::free) {
   if (!v.matmul_ukernel) throw std::invalid_argument(std::string(v.name) + " has no packed micro-kernel");
   const size_t nr = size_t(v.nr);
-  kc_ = gemm_blocking(v).kc;
+  kc_ = balanced(K, gemm_blocking(v).kc, 8);
   Npad_ = (N + nr - 1) / nr * nr;
   size_ = std::max<size_t>(1, K * Npad_);
   data_.reset(static_cast<float*>(std::aligned_alloc(64, (size_ * sizeof(float) + 63) / 64 * 64)));
