@@ -440,7 +440,8 @@ int useful_threads(const KernelVariant& v, double fma, double pack_floats, int t
 // Spreads `count` independent M x N problems over the pool: each matrix is split into tm x tn
 // blocks of whole register tiles only when the batch alone cannot feed every thread.
 template <class Run>
-void split_packed(const KernelVariant& v, const GemmArgs& g, size_t count, int threads, const Run& run) {
+void split_packed(const KernelVariant& v, const GemmArgs& g, size_t count, int threads, const Run& run,
+                  bool m_only = false) {
   const size_t mr = size_t(v.mr), nr = size_t(v.nr);
   const size_t tiles_m = std::max<size_t>(1, (g.M + mr - 1) / mr);
   const size_t tiles_n = std::max<size_t>(1, (g.N + nr - 1) / nr);
@@ -456,7 +457,7 @@ void split_packed(const KernelVariant& v, const GemmArgs& g, size_t count, int t
     for (size_t a = want; a >= 1; a--) {
       if (want % a) continue;
       const size_t b = want / a;
-      if (a > tiles_m || b > tiles_n) continue;
+      if (a > tiles_m || b > tiles_n || (m_only && b > 1)) continue;
       const size_t cost = ((tiles_m + a - 1) / a) * mr * ((tiles_n + b - 1) / b) * nr;
       if (cost < best) {
         best = cost;
@@ -479,6 +480,48 @@ void split_packed(const KernelVariant& v, const GemmArgs& g, size_t count, int t
 }
 
 std::mutex g_blocking_mutex;
+
+// All of B packed: depth block p0 (of kc) starts at p0 * Npad, its panel for columns from j0 at
+// + j0 * (that block's depth). PackedB owns one; multi-threaded gemm() builds one per call.
+struct PanelView {
+  const float* data;
+  size_t K, Npad, kc;
+  const float* panels(size_t p0, size_t j0) const { return data + p0 * Npad + j0 * std::min(kc, K - p0); }
+};
+
+// The shared B of multi-threaded gemm() calls, owned by the calling thread (the pool's workers
+// only read it during the call). Above this many floats (64 MiB) the per-thread packing is used.
+constexpr size_t kMaxSharedB = size_t(16) << 20;
+thread_local AlignedBuffer t_shared_b;
+
+// Packs all of op(B) into the PanelView layout, depth blocks x column chunks spread over threads.
+void pack_b_all(const float* B, size_t ldb, bool transB, size_t K, size_t N, size_t nr, size_t kc, size_t Npad,
+                float* out, int threads) {
+  const size_t blocks = (K + kc - 1) / kc;
+  const size_t panels = Npad / nr;
+  const size_t chunks = threads > 1 ? std::min(panels, size_t(threads) * 2) : 1;
+  ThreadPool::instance().parallel_for(blocks * chunks, threads, [&](size_t task) {
+    const size_t blk = task / chunks, ch = task % chunks;
+    const size_t p0 = blk * kc, depth = std::min(kc, K - p0);
+    const size_t j0 = panels * ch / chunks * nr, j1 = std::min(N, panels * (ch + 1) / chunks * nr);
+    if (j1 > j0) pack_b_panels(B, ldb, transB, p0, depth, j0, j1 - j0, nr, out + p0 * Npad + j0 * depth);
+  });
+}
+
+// The blocked product with B already packed (rows of C split over the threads).
+void run_prepacked(const KernelVariant& v, const GemmArgs& g, const PanelView& b, int threads) {
+  GemmBlocking blk = gemm_blocking(v);
+  blk.kc = b.kc;
+  split_packed(
+      v, g, 1, threads,
+      [&](size_t, size_t i0, size_t m, size_t j0, size_t n) {
+        const GemmArgs sub = sub_problem(g, i0, m, j0, n);
+        gemm_blocked(v, sub, blk, [&](size_t pc, size_t, size_t jc, size_t, auto) -> const float* {
+          return b.panels(pc, j0 + jc);
+        });
+      },
+      true);
+}
 
 }  // namespace
 
@@ -507,7 +550,22 @@ void gemm(const KernelVariant& v, const GemmArgs& g, const GemmBatch& batch, int
     return;
   }
   const GemmBlocking blk = gemm_blocking(v);
-  const size_t nr = size_t(v.nr);
+  const size_t nr = size_t(v.nr), mr = size_t(v.mr);
+  if (batch.count == 1 && threads > 1 && g.K > 0) {
+    // One matrix on several threads: pack all of B once, together, then split the rows of C so
+    // each thread packs only its own rows of A (splitting columns instead would make every
+    // thread pack all of A, splitting rows without sharing B every thread all of B).
+    const int t = useful_threads(v, double(g.M) * double(g.N) * double(g.K), 0.0, threads);
+    const size_t tiles_m = (g.M + mr - 1) / mr;
+    const size_t npad = (g.N + nr - 1) / nr * nr;
+    if (t > 1 && tiles_m >= 4 * size_t(t) && g.K * npad <= kMaxSharedB) {
+      const size_t kc = balanced(g.K, blk.kc, 8);
+      float* shared = t_shared_b.get(g.K * npad);
+      pack_b_all(g.B, g.ldb, g.transB, g.K, g.N, nr, kc, npad, shared, t);
+      run_prepacked(v, g, PanelView{shared, g.K, npad, kc}, t);
+      return;
+    }
+  }
   split_packed(v, g, batch.count, threads, [&](size_t bi, size_t i0, size_t m, size_t j0, size_t n) {
     const GemmArgs sub = sub_problem(batch_entry(g, batch, bi), i0, m, j0, n);
     gemm_blocked(v, sub, blk, [&](size_t pc, size_t kc, size_t jc, size_t nc, auto buffer) -> const float* {
@@ -541,28 +599,14 @@ PackedB::PackedB(const KernelVariant& v, const float* B, size_t K, size_t N, siz
   size_ = std::max<size_t>(1, K * Npad_);
   data_.reset(static_cast<float*>(std::aligned_alloc(64, (size_ * sizeof(float) + 63) / 64 * 64)));
   if (!data_) throw std::bad_alloc();
-  for (size_t pc = 0; pc < K; pc += kc_) {
-    const size_t kc = std::min(kc_, K - pc);
-    pack_b_panels(B, ldb, transB, pc, kc, 0, N, nr, data_.get() + pc * Npad_);
-  }
+  pack_b_all(B, ldb, transB, K, N, nr, kc_, Npad_, data_.get(), 1);
 }
 
-const float* PackedB::panels(size_t p0, size_t j0) const {
-  const size_t kc = std::min(kc_, K_ - p0);
-  return data_.get() + p0 * Npad_ + j0 * kc;
-}
+const float* PackedB::panels(size_t p0, size_t j0) const { return PanelView{data_.get(), K_, Npad_, kc_}.panels(p0, j0); }
 
 void gemm_prepacked(const GemmArgs& g, const PackedB& b, int threads) {
-  const KernelVariant& v = b.variant();
   if (g.K != b.K() || g.N != b.N()) throw std::invalid_argument("gemm_prepacked: A and C do not match the packed B");
-  GemmBlocking blk = gemm_blocking(v);
-  blk.kc = b.kc();
-  split_packed(v, g, 1, threads, [&](size_t, size_t i0, size_t m, size_t j0, size_t n) {
-    const GemmArgs sub = sub_problem(g, i0, m, j0, n);
-    gemm_blocked(v, sub, blk, [&](size_t pc, size_t, size_t jc, size_t, auto) -> const float* {
-      return b.panels(pc, j0 + jc);
-    });
-  });
+  run_prepacked(b.variant(), g, PanelView{b.panels(0, 0), b.K(), (b.N() + size_t(b.variant().nr) - 1) / size_t(b.variant().nr) * size_t(b.variant().nr), b.kc()}, threads);
 }
 
 }  // namespace armml
