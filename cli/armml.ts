@@ -42,6 +42,18 @@ const int = (name: string, min: number) => (v: string) => {
   return n;
 };
 
+/** Thread counts for bench: "2", "1,2,4" or a range "1..4". */
+function parseThreadList(v: string): number[] {
+  const range = /^(\d+)\.\.(\d+)$/.exec(v.trim());
+  const list = range
+    ? Array.from({ length: Math.max(0, Number(range[2]) - Number(range[1]) + 1) }, (_, i) => Number(range[1]) + i)
+    : v.split(',').map((s) => Number(s.trim()));
+  if (list.length === 0 || list.some((n) => !Number.isInteger(n) || n < 1 || n > 256)) {
+    throw new InvalidArgumentError(`--threads must be a count, a list (1,2) or a range (1..4) of integers 1..256, got '${v}'`);
+  }
+  return list;
+}
+
 function parseModes(v: string): Mode[] {
   const modes = v.split(',').map((s) => s.trim()).filter(Boolean);
   for (const m of modes) {
@@ -200,11 +212,11 @@ program
   .description(`kernel throughput vs. the machine peak measured in the same run (${BENCH_KINDS.join(', ')})`)
   .argument('<kind>', BENCH_KINDS.join(' | '))
   .option('--json', 'print JSON: { kind, peak: { gflops, gbps }, results: [...] }')
-  .option('--threads <n>', 'threads', int('--threads', 1), os.availableParallelism())
+  .option('--threads <list>', 'thread counts, one run each: 2, 1,2 or 1..N (default 1..all cores)', parseThreadList, Array.from({ length: os.availableParallelism() }, (_, i) => i + 1))
   .option('--quick', 'fewer, smaller cases and shorter timings (smoke runs)')
-  .action((kind: string, o: { json?: boolean; threads: number; quick?: boolean }) => {
+  .action((kind: string, o: { json?: boolean; threads: number[]; quick?: boolean }) => {
     if (!isBenchKind(kind)) throw new UsageError(`unknown bench kind '${kind}' (available: ${BENCH_KINDS.join(', ')})`);
-    const report = runBench(loadNative(), kind, { threads: [o.threads], quick: !!o.quick });
+    const report = runBench(loadNative(), kind, { threads: o.threads, quick: !!o.quick });
     if (o.json) {
       console.log(JSON.stringify(report, null, 1));
       return;

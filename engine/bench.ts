@@ -30,6 +30,8 @@ export interface ComputeResult {
   ms: number;
   /** Conv layers: what the shape is. */
   layer?: string;
+  /** Above one thread: time at 1 thread / time at this count, same case, same run (when 1 thread ran). */
+  speedup?: number;
 }
 
 export interface BandwidthResult {
@@ -209,6 +211,18 @@ function steadiestPeak(native: NativeBackend, opts: PeakOptions): PeakInfo {
   };
 }
 
+/** Speedup of each multi-threaded compute row over the same case (shape, layer, kernel) at 1 thread. */
+function addSpeedups(results: (ComputeResult | BandwidthResult)[]): void {
+  const key = (x: ComputeResult) => `${x.layer ?? ''}|${x.m}x${x.n}x${x.k}|${x.kernel}`;
+  const single = new Map<string, ComputeResult>();
+  for (const x of results) if ('gflops' in x && x.threads === 1) single.set(key(x), x);
+  for (const x of results) {
+    if (!('gflops' in x) || x.threads === 1) continue;
+    const one = single.get(key(x));
+    if (one) x.speedup = one.ms / x.ms;
+  }
+}
+
 /** Measures the roofs, then runs the kind's cases at each thread count. */
 export function runBench(native: NativeBackend, kind: BenchKind, opts: BenchOptions): BenchReport {
   if (!isBenchKind(kind)) throw new Error(`unknown bench kind '${String(kind)}' (available: ${BENCH_KINDS.join(', ')})`);
@@ -217,6 +231,7 @@ export function runBench(native: NativeBackend, kind: BenchKind, opts: BenchOpti
   const o: Required<BenchOptions> = { threads, quick: opts.quick ?? false, caseMs: opts.caseMs ?? (opts.quick ? 20 : 200), peakMs: opts.peakMs ?? (opts.quick ? 100 : 400) };
   const peak = steadiestPeak(native, { threads: threads[threads.length - 1], ms: o.peakMs, bytes: (o.quick ? 128 : 256) * 2 ** 20 });
   const results = kind === 'gemm' ? benchGemm(native, peak, o) : kind === 'conv' ? benchConv(native, peak, o) : benchBandwidth(native, peak, o);
+  addSpeedups(results);
   return {
     kind,
     peak: { gflops: peak.gflops, gbps: peak.gbps, gflops_per_thread: peak.gflops_per_thread, threads: peak.threads, kernel: peak.kernel, isa: peak.isa },
@@ -233,8 +248,8 @@ export function benchRows(r: BenchReport): { headers: string[]; rows: string[][]
   }
   const results = r.results as ComputeResult[];
   const shape = (x: ComputeResult) => (x.layer ? [x.layer] : []).concat(`${x.m}x${x.n}x${x.k}`);
-  const rows = results.map((x) => [...shape(x), String(x.threads), x.gflops.toFixed(1), pct(x.pct_peak), x.ms.toFixed(3), x.kernel]);
-  return { headers: [...(r.kind === 'conv' ? ['layer'] : []), 'MxNxK', 'threads', 'GFLOP/s', '% peak', 'ms', 'kernel'], rows };
+  const rows = results.map((x) => [...shape(x), String(x.threads), x.gflops.toFixed(1), pct(x.pct_peak), x.speedup === undefined ? '' : `${x.speedup.toFixed(2)}x`, x.ms.toFixed(3), x.kernel]);
+  return { headers: [...(r.kind === 'conv' ? ['layer'] : []), 'MxNxK', 'threads', 'GFLOP/s', '% peak', 'vs 1 thread', 'ms', 'kernel'], rows };
 }
 
 /** One line naming the roofs the percentages are relative to. */

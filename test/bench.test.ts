@@ -82,6 +82,19 @@ describe('armml bench', () => {
     expect(at((k) => !k.includes('_ref')).gflops).toBeGreaterThan(at((k) => k.includes('_ref')).gflops);
   });
 
+  it('--threads 1..2 runs every case at both counts and reports the speedup over one thread', () => {
+    const r = armml('bench', 'gemm', '--json', '--quick', '--threads', '1..2');
+    expect(r.status, r.stderr).toBe(0);
+    const doc = JSON.parse(r.stdout);
+    const two = doc.results.filter((x: { threads: number }) => x.threads === 2);
+    expect(two.length).toBe(doc.results.length / 2);
+    for (const x of two) {
+      const one = doc.results.find((y: { threads: number; m: number; kernel: string }) => y.threads === 1 && y.m === x.m && y.kernel === x.kernel);
+      expect(x.speedup).toBeCloseTo(one.ms / x.ms, 6);
+    }
+    expect(armml('bench', 'gemm', '--threads', '0').stderr).toMatch(/--threads must be a count, a list \(1,2\) or a range/);
+  });
+
   it('bandwidth --json reports gbps and pct_bandwidth', () => {
     const r = armml('bench', 'bandwidth', '--json', '--quick', '--threads', '1');
     expect(r.status, r.stderr).toBe(0);
