@@ -11,7 +11,9 @@
       "native/kernels/binary_f32_1x1_scalar_ref.cc",
       "native/kernels/unary_f32_1x1_scalar_ref.cc",
       "native/kernels/peak_f32_8x4_portable.cc",
-      "native/kernels/pool2d_f32_1x1_portable.cc"
+      "native/kernels/pool2d_f32_1x1_portable.cc",
+      "native/kernels/gemv_f32_1x1_scalar_ref.cc",
+      "native/kernels/gemv_f32_1x8_portable.cc"
     ]
   },
   "targets": [
@@ -24,6 +26,7 @@
         "native/src/threadpool.cc",
         "native/src/variants.cc",
         "native/src/gemm.cc",
+        "native/src/gemv.cc",
         "native/src/conv.cc",
         "native/src/eltwise.cc",
         "native/src/peak.cc",
@@ -55,7 +58,8 @@
             "native/kernels/dwconv2d_f32_1x8_avx2_fma.cc",
             "native/kernels/binary_f32_1x8_avx2_fma.cc",
             "native/kernels/unary_f32_1x8_avx2_fma.cc",
-            "native/kernels/peak_f32_12x8_avx2_fma.cc"
+            "native/kernels/peak_f32_12x8_avx2_fma.cc",
+            "native/kernels/gemv_f32_1x32_avx2_fma.cc"
           ],
           "cflags_cc": ["-std=c++17", "-O3", "-fPIC", "-mavx2", "-mfma"],
           "xcode_settings": {
@@ -68,7 +72,8 @@
           "type": "static_library",
           "sources": [
             "native/kernels/matmul_f32_14x32_avx512.cc",
-            "native/kernels/peak_f32_16x16_avx512.cc"
+            "native/kernels/peak_f32_16x16_avx512.cc",
+            "native/kernels/gemv_f32_1x64_avx512.cc"
           ],
           "cflags_cc": ["-std=c++17", "-O3", "-fPIC", "-mavx512f", "-mavx2", "-mfma"],
           "xcode_settings": {
@@ -88,7 +93,8 @@
             "native/kernels/dwconv2d_f32_1x4_neon_fma.cc",
             "native/kernels/binary_f32_1x4_neon_fma.cc",
             "native/kernels/unary_f32_1x4_neon_fma.cc",
-            "native/kernels/peak_f32_16x4_neon_fma.cc"
+            "native/kernels/peak_f32_16x4_neon_fma.cc",
+            "native/kernels/gemv_f32_1x16_neon_fma.cc"
           ],
           "cflags_cc": ["-std=c++17", "-O3", "-fPIC"],
           "xcode_settings": {

@@ -224,7 +224,7 @@ program
     const { headers, rows } = benchRows(report);
     console.log(peakLine(report));
     console.log('');
-    console.log(table(headers, rows, headers.map((h) => !['layer', 'case', 'kernel'].includes(h))));
+    console.log(table(headers, rows, headers.map((h) => !['layer', 'case', 'kernel', 'B'].includes(h))));
   });
 
 program

@@ -3,7 +3,7 @@
 import type { NativeBackend, PeakInfo, PeakOptions, RunOptions } from './native.js';
 import { median } from './stats.js';
 
-export const BENCH_KINDS = ['gemm', 'conv', 'bandwidth'] as const;
+export const BENCH_KINDS = ['gemm', 'conv', 'bandwidth', 'gemv'] as const;
 export type BenchKind = (typeof BENCH_KINDS)[number];
 
 export interface BenchOptions {
@@ -46,10 +46,32 @@ export interface BandwidthResult {
   ms: number;
 }
 
+/** A matrix-vector row (M < 4): memory-bound, so judged against the read bandwidth first. */
+export interface GemvResult {
+  m: number;
+  n: number;
+  k: number;
+  /** B is N x K (the Linear weight layout) rather than K x N. */
+  transB: boolean;
+  /** Bytes moved per call: B and A read, C written. */
+  bytes: number;
+  threads: number;
+  gbps: number;
+  /** Fraction of the measured read bandwidth. */
+  pct_bandwidth: number;
+  gflops: number;
+  /** Fraction of the roofline at this thread count: min(FMA peak, flops per byte x read bandwidth). */
+  pct_roof: number;
+  kernel: string;
+  ms: number;
+  /** Above one thread: time at 1 thread / time at this count, same case, same run. */
+  speedup?: number;
+}
+
 export interface BenchReport {
   kind: BenchKind;
   peak: { gflops: number; gbps: number; gflops_per_thread: number; threads: number; kernel: string; isa: string };
-  results: (ComputeResult | BandwidthResult)[];
+  results: (ComputeResult | BandwidthResult | GemvResult)[];
 }
 
 export function isBenchKind(v: string): v is BenchKind {
@@ -89,7 +111,6 @@ const GEMM_SHAPES: [number, number, number][] = [
   [512, 512, 512],
   [1024, 1024, 1024],
   [197, 768, 3072],
-  [1, 4096, 4096],
   [6, 1024, 1024],
 ];
 /** Small enough for the naive reference to finish quickly (and for --quick runs). */
@@ -167,10 +188,6 @@ function benchBandwidth(native: NativeBackend, peak: PeakInfo, o: Required<Bench
   const b = filled(n, 7);
   const y = new Float32Array(n);
   const rows = { n, startsA: Int32Array.of(0), stepA: 1, startsB: Int32Array.of(0), stepB: 1 };
-  const K = o.quick ? 2048 : 4096;
-  const gemvA = filled(K, 8);
-  const gemvB = filled(K * K, 9);
-  const gemvC = new Float32Array(K);
   // In cache: a kernel this short is where handing work to a second thread costs the most.
   const small = 1 << 17;
   const smallRows = { ...rows, n: small };
@@ -183,7 +200,6 @@ function benchBandwidth(native: NativeBackend, peak: PeakInfo, o: Required<Bench
     { name: `Add ${small >> 10}K floats (in cache)`, bytes: 12 * small, call: (threads) => native.binary('Add', a, b, y, smallRows, { threads }) },
     { name: `BatchNorm ScaleShift ${bnC}x80x80`, bytes: 8 * bnC * bnPlane, call: (threads) => native.binary('ScaleShift', a, bnPairs, y, bnRows, { threads }) },
     { name: `Relu ${n >> 20}M floats`, bytes: 8 * n, call: (threads) => native.unary('Relu', a, y, 0, 0, { threads }) },
-    { name: `GEMV 1x${K}x${K}`, bytes: 4 * (K * K + 2 * K), call: (threads) => native.gemm(gemvA, gemvB, gemvC, { M: 1, N: K, K }, { threads }) },
   ];
   const out: BandwidthResult[] = [];
   for (const c of cases) {
@@ -191,6 +207,40 @@ function benchBandwidth(native: NativeBackend, peak: PeakInfo, o: Required<Bench
       const t = timeCall(() => c.call(threads), o.caseMs);
       const gbps = c.bytes / t.ns;
       out.push({ case: c.name, bytes: c.bytes, threads, gbps, pct_bandwidth: gbps / peak.gbps, kernel: t.kernel, ms: t.ns / 1e6 });
+    }
+  }
+  return out;
+}
+
+// Decoder-style products, [M, N, K, transB]: a 4096-wide square layer in both B layouts, then
+// Linear layers as stored (N x K): a Llama-7B MLP down projection, a BERT-base FFN output and a
+// 2048-wide model's MLP.
+const GEMV_SHAPES: [number, number, number, boolean][] = [
+  [1, 4096, 4096, false],
+  [1, 4096, 4096, true],
+  [1, 4096, 11008, true],
+  [1, 768, 3072, true],
+  [1, 2048, 8192, true],
+];
+const GEMV_QUICK: [number, number, number, boolean][] = [
+  [1, 1024, 1024, false],
+  [1, 1024, 1024, true],
+  [1, 768, 3072, true],
+];
+
+function benchGemv(native: NativeBackend, peak: PeakInfo, o: Required<BenchOptions>): GemvResult[] {
+  const out: GemvResult[] = [];
+  for (const [M, N, K, transB] of o.quick ? GEMV_QUICK : GEMV_SHAPES) {
+    const a = filled(M * K, 8);
+    const b = filled(K * N, 9);
+    const c = new Float32Array(M * N);
+    const bytes = 4 * (K * N + M * K + M * N);
+    for (const threads of o.threads) {
+      const t = timeCall(() => native.gemm(a, b, c, { M, N, K, transB }, { threads }), o.caseMs);
+      const gbps = bytes / t.ns;
+      const gflops = (2 * M * N * K) / t.ns;
+      const roof = Math.min(peakAt(peak, threads), ((2 * M * N * K) / bytes) * peak.gbps);
+      out.push({ m: M, n: N, k: K, transB, bytes, threads, gbps, pct_bandwidth: gbps / peak.gbps, gflops, pct_roof: gflops / roof, kernel: t.kernel, ms: t.ns / 1e6 });
     }
   }
   return out;
@@ -212,13 +262,13 @@ function steadiestPeak(native: NativeBackend, opts: PeakOptions): PeakInfo {
 }
 
 /** Speedup of each multi-threaded compute row over the same case (shape, layer, kernel) at 1 thread. */
-function addSpeedups(results: (ComputeResult | BandwidthResult)[]): void {
-  const key = (x: ComputeResult) => `${x.layer ?? ''}|${x.m}x${x.n}x${x.k}|${x.kernel}`;
-  const single = new Map<string, ComputeResult>();
-  for (const x of results) if ('gflops' in x && x.threads === 1) single.set(key(x), x);
-  for (const x of results) {
-    if (!('gflops' in x) || x.threads === 1) continue;
-    const one = single.get(key(x));
+function addSpeedups(results: (ComputeResult | BandwidthResult | GemvResult)[]): void {
+  type Timed = ComputeResult | GemvResult;
+  const key = (x: Timed) => `${'layer' in x ? (x.layer ?? '') : ''}|${x.m}x${x.n}x${x.k}|${'transB' in x ? x.transB : ''}|${x.kernel}`;
+  const timed = results.filter((x): x is Timed => 'm' in x);
+  const single = new Map(timed.filter((x) => x.threads === 1).map((x) => [key(x), x]));
+  for (const x of timed) {
+    const one = x.threads === 1 ? undefined : single.get(key(x));
     if (one) x.speedup = one.ms / x.ms;
   }
 }
@@ -230,7 +280,8 @@ export function runBench(native: NativeBackend, kind: BenchKind, opts: BenchOpti
   if (threads.length === 0 || threads.some((t) => !Number.isInteger(t) || t < 1)) throw new Error('threads must be positive integers');
   const o: Required<BenchOptions> = { threads, quick: opts.quick ?? false, caseMs: opts.caseMs ?? (opts.quick ? 20 : 200), peakMs: opts.peakMs ?? (opts.quick ? 100 : 400) };
   const peak = steadiestPeak(native, { threads: threads[threads.length - 1], ms: o.peakMs, bytes: (o.quick ? 128 : 256) * 2 ** 20 });
-  const results = kind === 'gemm' ? benchGemm(native, peak, o) : kind === 'conv' ? benchConv(native, peak, o) : benchBandwidth(native, peak, o);
+  const run = { gemm: benchGemm, conv: benchConv, bandwidth: benchBandwidth, gemv: benchGemv }[kind];
+  const results = run(native, peak, o);
   addSpeedups(results);
   return {
     kind,
@@ -245,6 +296,20 @@ export function benchRows(r: BenchReport): { headers: string[]; rows: string[][]
   if (r.kind === 'bandwidth') {
     const rows = (r.results as BandwidthResult[]).map((x) => [x.case, String(x.threads), x.gbps.toFixed(1), pct(x.pct_bandwidth), x.ms.toFixed(3), x.kernel]);
     return { headers: ['case', 'threads', 'GB/s', '% bandwidth', 'ms', 'kernel'], rows };
+  }
+  if (r.kind === 'gemv') {
+    const rows = (r.results as GemvResult[]).map((x) => [
+      `${x.m}x${x.n}x${x.k}`,
+      x.transB ? 'NxK' : 'KxN',
+      String(x.threads),
+      x.gbps.toFixed(1),
+      pct(x.pct_bandwidth),
+      x.gflops.toFixed(1),
+      pct(x.pct_roof),
+      x.ms.toFixed(3),
+      x.kernel,
+    ]);
+    return { headers: ['MxNxK', 'B', 'threads', 'GB/s', '% bandwidth', 'GFLOP/s', '% roof', 'ms', 'kernel'], rows };
   }
   const results = r.results as ComputeResult[];
   const shape = (x: ComputeResult) => (x.layer ? [x.layer] : []).concat(`${x.m}x${x.n}x${x.k}`);

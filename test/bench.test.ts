@@ -106,10 +106,40 @@ describe('armml bench', () => {
     }
   });
 
+  it('gemv --json reports GB/s, pct_bandwidth and pct_roof for both B layouts, with the gemv kernel that ran', () => {
+    const r = armml('bench', 'gemv', '--json', '--quick', '--threads', '2');
+    expect(r.status, r.stderr).toBe(0);
+    const doc = JSON.parse(r.stdout);
+    expect(doc.kind).toBe('gemv');
+    expect(doc.peak.gbps).toBeGreaterThan(0);
+    expect(doc.peak.threads).toBe(2);
+    const gemv = native.variants().find((v) => v.family === 'gemv_f32' && v.selected)!.name;
+    const layouts = new Set<boolean>();
+    for (const x of doc.results) {
+      expect(x.m).toBe(1);
+      expect(x.threads).toBe(2);
+      expect(x.kernel).toBe(gemv);
+      expect(x.bytes).toBe(4 * (x.k * x.n + x.m * x.k + x.m * x.n));
+      expect(x.gbps).toBeGreaterThan(0);
+      expect(x.gbps).toBeCloseTo(x.bytes / (x.ms * 1e6), 6);
+      expect(x.pct_bandwidth).toBeCloseTo(x.gbps / doc.peak.gbps, 6);
+      expect(x.gflops).toBeCloseTo((2 * x.m * x.n * x.k) / (x.ms * 1e6), 6);
+      // Memory-bound: the roof is the bandwidth one, so the two fractions agree.
+      const roof = Math.min(doc.peak.gflops, ((2 * x.m * x.n * x.k) / x.bytes) * doc.peak.gbps);
+      expect(x.pct_roof).toBeCloseTo(x.gflops / roof, 6);
+      layouts.add(x.transB);
+    }
+    expect([...layouts].sort()).toEqual([false, true]);
+    const text = armml('bench', 'gemv', '--quick', '--threads', '1');
+    expect(text.status, text.stderr).toBe(0);
+    expect(text.stdout).toMatch(/% bandwidth/);
+    expect(text.stdout).toMatch(/1x1024x1024 +NxK/);
+  });
+
   it('a bad kind gives one clear line and a non-zero exit', () => {
     const r = armml('bench', 'fft');
     expect(r.status).not.toBe(0);
-    expect(r.stderr.trim()).toBe("armml: unknown bench kind 'fft' (available: gemm, conv, bandwidth)");
+    expect(r.stderr.trim()).toBe("armml: unknown bench kind 'fft' (available: gemm, conv, bandwidth, gemv)");
   });
 });
 

@@ -2,7 +2,7 @@
 // variant forcing, the async path, and argument errors.
 import { execFileSync } from 'node:child_process';
 import { describe, it, expect } from 'vitest';
-import { ACTIVATIONS, loadNative, type ActivationName, type Conv2dParams, type GemmParams } from '../engine/native.js';
+import { ACTIVATIONS, loadNative, type ActivationName, type Conv2dParams, type GemmParams, type KernelVariantInfo } from '../engine/native.js';
 import { ROOT } from './support/paths.js';
 import { random } from './support/random.js';
 
@@ -46,6 +46,16 @@ function jsGemm(a: Float32Array, b: Float32Array, c: Float32Array, p: GemmParams
 const variants = native.variants();
 const matmulVariants = variants.filter((v) => v.family === 'matmul_f32' && v.supported);
 const dwVariants = variants.filter((v) => v.family === 'dwconv2d_f32' && v.supported);
+const gemvVariants = variants.filter((v) => v.family === 'gemv_f32' && v.supported);
+
+/**
+ * The kernel gemm() reports with matmul variant v for M rows: products of 1 to 3 rows run on the
+ * gemv_f32 variant of v's ISA (the naive reference runs every shape itself).
+ */
+function gemmKernel(v: KernelVariantInfo, M: number): KernelVariantInfo {
+  if (M < 1 || M > 3 || v.reference) return v;
+  return gemvVariants.find((g) => g.isa === v.isa) ?? variants.find((g) => g.family === 'gemv_f32' && g.selected)!;
+}
 
 const gemmCases: GemmParams[] = [
   { M: 1, N: 1, K: 1 },
@@ -100,15 +110,26 @@ describe('variant table', () => {
     const a = random(6, 1);
     const c = new Float32Array(4);
     for (const v of matmulVariants) {
-      expect(native.gemm(a, a, c, { M: 2, N: 2, K: 3, transB: true }, { variant: v.name }).kernel).toBe(v.name);
+      expect(native.gemm(a, a, c, { M: 2, N: 2, K: 3, transB: true }, { variant: v.name }).kernel).toBe(gemmKernel(v, 2).name);
+      expect(native.gemm(a, a, c, { M: 4, N: 1, K: 1 }, { variant: v.name }).kernel).toBe(v.name);
+    }
+    for (const v of gemvVariants) {
+      const run = native.gemm(a, a, c, { M: 2, N: 2, K: 3, transB: true }, { variant: v.name });
+      expect([run.kernel, run.isa]).toEqual([v.name, v.isa]);
     }
     expect(native.gemm(a, a, c, { M: 2, N: 2, K: 3, transB: true }, { variant: 'reference' }).kernel).toBe('matmul_f32_1x1_scalar_ref');
     const script = `const n=require('node-gyp-build')(${JSON.stringify(ROOT)});console.log(n.variants().filter(v=>v.selected).map(v=>v.name).join(','))`;
     const out = execFileSync(process.execPath, ['-e', script], {
       encoding: 'utf8',
-      env: { ...process.env, ARMML_KERNEL: 'matmul_f32_4x8_portable,dwconv2d_f32_1x4_portable' },
+      env: { ...process.env, ARMML_KERNEL: 'matmul_f32_4x8_portable,dwconv2d_f32_1x4_portable,gemv_f32_1x1_scalar_ref' },
     });
-    expect(out.trim().split(',')).toEqual(expect.arrayContaining(['matmul_f32_4x8_portable', 'dwconv2d_f32_1x4_portable']));
+    expect(out.trim().split(',')).toEqual(
+      expect.arrayContaining(['matmul_f32_4x8_portable', 'dwconv2d_f32_1x4_portable', 'gemv_f32_1x1_scalar_ref']),
+    );
+    // ARMML_KERNEL's gemv variant runs the M < 4 products whatever the matmul variant.
+    const gemvScript = `const n=require('node-gyp-build')(${JSON.stringify(ROOT)});const a=new Float32Array(8);console.log(n.gemm(a,a,a,null,{M:1,N:2,K:4},{}).kernel)`;
+    const ran = execFileSync(process.execPath, ['-e', gemvScript], { encoding: 'utf8', env: { ...process.env, ARMML_KERNEL: 'gemv_f32_1x8_portable' } });
+    expect(ran.trim()).toBe('gemv_f32_1x8_portable');
   });
 });
 
@@ -128,8 +149,8 @@ describe('gemm variants against the reference', () => {
           const ref = Float32Array.from(c0);
           const run = native.gemm(a, b, got, params, { variant: v.name, threads });
           native.gemm(a, b, ref, params, { variant: 'reference' });
-          expect(run.kernel).toBe(v.name);
-          expect(run.isa).toBe(v.isa);
+          expect(run.kernel).toBe(gemmKernel(v, M).name);
+          expect(run.isa).toBe(gemmKernel(v, M).isa);
           expect(run.ns).toBeGreaterThanOrEqual(0);
           expect(maxRelErr(got, ref)).toBeLessThan(1e-4);
           expect(maxRelErr(ref, jsGemm(a, b, c0, params))).toBeLessThan(1e-5);
@@ -156,6 +177,80 @@ describe('gemm variants against the reference', () => {
     expect(run.kernel).toBe(variants.find((v) => v.selected && v.family === 'matmul_f32')!.name);
     expect(maxRelErr(async, sync)).toBe(0);
     await expect(native.gemmAsync(a, b, async, { M, N: M, K: M + 1 })).rejects.toThrow(/a has 9216 elements but needs at least 9312/);
+  });
+});
+
+describe('gemv variants (M < 4) against a JS GEMM', () => {
+  const shapes: GemmParams[] = [
+    { M: 1, N: 1, K: 1 },
+    { M: 1, N: 65, K: 129 },
+    { M: 1, N: 129, K: 17, transB: true },
+    { M: 2, N: 1000, K: 7, alpha: 0.5 },
+    { M: 3, N: 17, K: 1000, transB: true, beta: 1 },
+    { M: 3, N: 64, K: 65, transA: true, beta: 0.25 },
+    { M: 2, N: 7, K: 64, transA: true, transB: true, alpha: -2 },
+    { M: 1, N: 33, K: 0, beta: 0.5 },
+    { M: 2, N: 20, K: 9, batch: 3 },
+    { M: 1, N: 24, K: 40, batch: 4, strideB: 0, transB: true },
+    // Over the two-thread threshold, with uneven chunk edges.
+    { M: 1, N: 1001, K: 300 },
+    { M: 3, N: 1001, K: 300, transB: true },
+  ];
+  for (const v of gemvVariants) {
+    for (const p of shapes) {
+      it(`${v.name} ${JSON.stringify(p)}`, () => {
+        const batch = p.batch ?? 1;
+        const { M, N, K } = p;
+        const a = random(Math.max(1, M * K * batch), 3 + N);
+        const b = random(Math.max(1, p.strideB === 0 ? K * N : K * N * batch), 5 + K);
+        const c0 = random(M * N * batch, 7 + M);
+        const bias = random(N, 9);
+        const params = { ...p, bias };
+        for (const threads of [1, 2]) {
+          const got = Float32Array.from(c0);
+          const run = native.gemm(a, b, got, params, { variant: v.name, threads });
+          expect([run.kernel, run.isa]).toEqual([v.name, v.isa]);
+          expect(maxRelErr(got, jsGemm(a, b, c0, params))).toBeLessThan(1e-4);
+        }
+      });
+    }
+    it(`${v.name} fuses bias + residual + every activation, both layouts`, () => {
+      const M = 3, N = 70, K = 33;
+      const a = random(M * K, 1), b = random(K * N, 2), bias = random(N, 3), residual = random(M * N, 4);
+      for (const act of Object.keys(ACTIVATIONS) as ActivationName[]) {
+        for (const transB of [false, true]) {
+          const alpha = act === 'Clip' ? -0.2 : 0.1, beta = act === 'Clip' ? 0.3 : 0.5;
+          const got = new Float32Array(M * N);
+          native.gemm(a, b, got, { M, N, K, transB, bias, residual, act, actAlpha: alpha, actBeta: beta }, { variant: v.name });
+          const lin = jsGemm(a, b, new Float32Array(M * N), { M, N, K, transB, bias });
+          const want = lin.map((x, i) => jsActivate(act, x + residual[i], alpha, beta));
+          expect(maxRelErr(got, want), `${act} transB=${transB}`).toBeLessThan(1e-5);
+        }
+      }
+    });
+  }
+
+  it('auto reports the gemv kernel for M < 4 and the matmul kernel from M = 4', () => {
+    const a = random(4 * 64, 1), b = random(64 * 48, 2), c = new Float32Array(4 * 48);
+    const selected = (family: string) => variants.find((v) => v.family === family && v.selected)!;
+    for (const M of [1, 2, 3]) expect(native.gemm(a, b, c, { M, N: 48, K: 64 }).kernel).toBe(gemmKernel(selected('matmul_f32'), M).name);
+    expect(native.gemm(a, b, c, { M: 4, N: 48, K: 64 }).kernel).toBe(selected('matmul_f32').name);
+    expect(gemmKernel(selected('matmul_f32'), 1).name).toBe(selected('gemv_f32').name);
+  });
+
+  it('gemmAsync reports the gemv kernel too', async () => {
+    const a = random(64, 1), b = random(64 * 32, 2), got = new Float32Array(32), want = new Float32Array(32);
+    const run = await native.gemmAsync(a, b, got, { M: 1, N: 32, K: 64 }, { threads: 2 });
+    native.gemm(a, b, want, { M: 1, N: 32, K: 64 });
+    expect(run.kernel).toBe(variants.find((v) => v.family === 'gemv_f32' && v.selected)!.name);
+    expect(maxRelErr(got, want)).toBe(0);
+  });
+
+  it('rejects a gemv variant for a product with 4 or more rows', () => {
+    const a = random(16, 1);
+    expect(() => native.gemm(a, a, new Float32Array(16), { M: 4, N: 4, K: 4 }, { variant: gemvVariants[0].name })).toThrow(
+      /gemv_f32 variants run products with 1 to 3 rows; M is 4/,
+    );
   });
 });
 
@@ -260,8 +355,11 @@ describe('conv2d variants against the reference conv', () => {
           const refRun = native.conv2d(x, w, bias, ref, { ...p, relu }, { variant: 'reference' });
           expect(refRun.kernel).toBe('conv2d_f32_1x1_scalar_ref');
           if (variant === 'auto' && isDepthwise(p)) expect(run.kernel).toMatch(/^dwconv2d_f32_/);
-          else if (variant === 'auto') expect(run.kernel).toMatch(/^conv2d_f32_(gemm|im2col)\+matmul_f32_/);
-          else expect(run.kernel).toContain(variant);
+          else if (variant === 'auto') expect(run.kernel).toMatch(/^conv2d_f32_(gemm|im2col)\+(matmul|gemv)_f32_/);
+          else if (!dw && p.M / (p.group ?? 1) < 4 && run.kernel.startsWith('conv2d_f32_gemm+')) {
+            // A 1x1 conv with fewer than 4 output channels per group is a GEMV.
+            expect(run.kernel).toBe(`conv2d_f32_gemm+${gemmKernel(matmulVariants.find((v) => v.name === variant)!, 1).name}`);
+          } else expect(run.kernel).toContain(variant);
           expect(maxRelErr(got, ref)).toBeLessThan(1e-4);
           if (relu) expect(got.every((v) => v >= 0)).toBe(true);
         }

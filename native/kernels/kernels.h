@@ -88,6 +88,42 @@ void matmul_f32_14x32_avx512_pack_a(const float* A, size_t lda, size_t rows, siz
 ARMML_UKERNEL(matmul_f32_8x12_neon_fma);
 #endif
 
+/** Rows of A a GEMV kernel takes at once: gemm() routes products with M < 4 to gemv_f32. */
+constexpr size_t kGemvMaxM = 3;
+
+/**
+ * A matrix-vector product (1 to kGemvMaxM rows of A) over the column range [j0, j1):
+ * C[i][j] = act(alpha * sum_k A[i*lda + k] op(B)[k][j] + beta*C[i][j] + bias_m[i] + bias_n[j] + residual[i*ldr + j]),
+ * op(B)[k][j] = B[k*ldb + j] (K x N) or, with transB, B[j*ldb + k] (N x K: the Linear weight layout).
+ * The epilogue pointers cover the whole M x N problem (the kernel offsets them by j0). beta = 0
+ * means C is write-only. B is streamed once per call (every row of A uses each value while it
+ * is in registers), so a kernel runs at memory speed.
+ */
+struct GemvArgs {
+  size_t M = 1, N = 0, K = 0;
+  const float* A = nullptr;  // M rows of K contiguous values
+  size_t lda = 0;
+  const float* B = nullptr;
+  size_t ldb = 0;
+  bool transB = false;
+  float* C = nullptr;
+  size_t ldc = 0;
+  float alpha = 1.0f;
+  float beta = 0.0f;
+  Epilogue ep;
+};
+using GemvKernel = void (*)(const GemvArgs& g, size_t j0, size_t j1);
+
+void gemv_f32_1x1_scalar_ref(const GemvArgs& g, size_t j0, size_t j1);
+void gemv_f32_1x8_portable(const GemvArgs& g, size_t j0, size_t j1);
+#if defined(__x86_64__)
+void gemv_f32_1x32_avx2_fma(const GemvArgs& g, size_t j0, size_t j1);
+void gemv_f32_1x64_avx512(const GemvArgs& g, size_t j0, size_t j1);
+#endif
+#if defined(__aarch64__)
+void gemv_f32_1x16_neon_fma(const GemvArgs& g, size_t j0, size_t j1);
+#endif
+
 /** NCHW 2-D convolution geometry. */
 struct Conv2dShape {
   size_t N = 1, C = 1, H = 1, W = 1, M = 1;

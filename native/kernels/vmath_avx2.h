@@ -161,5 +161,38 @@ inline void store_tile(__m256 (&acc)[MR][NV], float* c, size_t ldc, bool accumul
   }
 }
 
+/**
+ * One output row of a GEMV block: c[j] = act(alpha*acc[j] + beta*c[j] + bm + bias_n[j] + res[j])
+ * for j < n, where bm, bias_n and res may be null and beta == 0 never reads c. The last n % 8
+ * columns go through padded copies, so they get the same vector math as the rest.
+ */
+inline void gemv_store_row(const float* acc, float* c, size_t n, float alpha, float beta, const float* bm,
+                           const float* bias_n, const float* res, const Epilogue& ep) {
+  const __m256 va = _mm256_set1_ps(alpha), vb = _mm256_set1_ps(beta);
+  const __m256 vm = _mm256_set1_ps(bm ? *bm : 0.0f);
+  const auto one = [&](const float* a, float* cp, const float* bn, const float* r) {
+    __m256 v = _mm256_mul_ps(va, _mm256_loadu_ps(a));
+    if (beta != 0.0f) v = _mm256_fmadd_ps(vb, _mm256_loadu_ps(cp), v);
+    if (bm) v = _mm256_add_ps(v, vm);
+    if (bn) v = _mm256_add_ps(v, _mm256_loadu_ps(bn));
+    if (r) v = _mm256_add_ps(v, _mm256_loadu_ps(r));
+    _mm256_storeu_ps(cp, activate(v, ep.act, ep.alpha, ep.beta));
+  };
+  size_t j = 0;
+  for (; j + 8 <= n; j += 8) one(acc + j, c + j, bias_n ? bias_n + j : nullptr, res ? res + j : nullptr);
+  if (j < n) {
+    float ta[8] = {}, tc[8] = {}, tb[8] = {}, tr[8] = {};
+    const size_t t = n - j;
+    for (size_t q = 0; q < t; q++) {
+      ta[q] = acc[j + q];
+      if (beta != 0.0f) tc[q] = c[j + q];
+      if (bias_n) tb[q] = bias_n[j + q];
+      if (res) tr[q] = res[j + q];
+    }
+    one(ta, tc, bias_n ? tb : nullptr, res ? tr : nullptr);
+    for (size_t q = 0; q < t; q++) c[j + q] = tc[q];
+  }
+}
+
 }  // namespace vmath_avx2
 }  // namespace armml

@@ -131,5 +131,37 @@ inline void store_tile(float32x4_t (&acc)[MR][NV], float* c, size_t ldc, bool ac
   }
 }
 
+/**
+ * One output row of a GEMV block: c[j] = act(alpha*acc[j] + beta*c[j] + bm + bias_n[j] + res[j])
+ * for j < n, where bm, bias_n and res may be null and beta == 0 never reads c. The last n % 4
+ * columns go through padded copies, so they get the same vector math as the rest.
+ */
+inline void gemv_store_row(const float* acc, float* c, size_t n, float alpha, float beta, const float* bm,
+                           const float* bias_n, const float* res, const Epilogue& ep) {
+  const float32x4_t va = dup(alpha), vb = dup(beta), vm = dup(bm ? *bm : 0.0f);
+  const auto one = [&](const float* a, float* cp, const float* bn, const float* r) {
+    float32x4_t v = vmulq_f32(va, vld1q_f32(a));
+    if (beta != 0.0f) v = vfmaq_f32(v, vb, vld1q_f32(cp));
+    if (bm) v = vaddq_f32(v, vm);
+    if (bn) v = vaddq_f32(v, vld1q_f32(bn));
+    if (r) v = vaddq_f32(v, vld1q_f32(r));
+    vst1q_f32(cp, activate(v, ep.act, ep.alpha, ep.beta));
+  };
+  size_t j = 0;
+  for (; j + 4 <= n; j += 4) one(acc + j, c + j, bias_n ? bias_n + j : nullptr, res ? res + j : nullptr);
+  if (j < n) {
+    float ta[4] = {}, tc[4] = {}, tb[4] = {}, tr[4] = {};
+    const size_t t = n - j;
+    for (size_t q = 0; q < t; q++) {
+      ta[q] = acc[j + q];
+      if (beta != 0.0f) tc[q] = c[j + q];
+      if (bias_n) tb[q] = bias_n[j + q];
+      if (res) tr[q] = res[j + q];
+    }
+    one(ta, tc, bias_n ? tb : nullptr, res ? tr : nullptr);
+    for (size_t q = 0; q < t; q++) c[j + q] = tc[q];
+  }
+}
+
 }  // namespace vmath_neon
 }  // namespace armml

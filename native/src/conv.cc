@@ -7,6 +7,7 @@
 
 #include "../kernels/activation_ref.h"
 #include "gemm.h"
+#include "gemv.h"
 #include "threadpool.h"
 
 namespace armml {
@@ -50,13 +51,17 @@ Plan make_plan(const Conv2dShape& s, const std::string& request) {
   return {is_pointwise(s) ? Path::Gemm1x1 : Path::Im2col, mm};
 }
 
-KernelChoice describe(const Plan& p) {
+KernelChoice describe(const Plan& p, const Conv2dShape& s) {
   switch (p.path) {
     case Path::Reference:
     case Path::Depthwise:
       return {p.variant->name, p.variant->isa};
-    case Path::Gemm1x1:
-      return {std::string("conv2d_f32_gemm+") + p.variant->name, p.variant->isa};
+    case Path::Gemm1x1: {
+      // Fewer than 4 output channels per group: gemm() runs the product as a GEMV.
+      const size_t mg = s.M / s.group;
+      const KernelVariant& v = mg > 0 && mg <= kGemvMaxM && !p.variant->matmul_full ? gemv_variant_for(*p.variant) : *p.variant;
+      return {std::string("conv2d_f32_gemm+") + v.name, v.isa};
+    }
     case Path::Im2col:
       return {std::string("conv2d_f32_im2col+") + p.variant->name, p.variant->isa};
   }
@@ -264,13 +269,13 @@ void check_conv2d_shape(const Conv2dShape& s) {
   }
 }
 
-KernelChoice conv2d_plan(const Conv2dShape& s, const std::string& variant) { return describe(make_plan(s, variant)); }
+KernelChoice conv2d_plan(const Conv2dShape& s, const std::string& variant) { return describe(make_plan(s, variant), s); }
 
 KernelChoice conv2d(const Conv2dShape& s, const float* x, const float* w, const float* bias, float* y,
                     const Epilogue& ep, const std::string& variant, int threads) {
   check_conv2d_shape(s);
   const Plan plan = make_plan(s, variant);
-  if (s.N * s.M * s.outH * s.outW == 0) return describe(plan);
+  if (s.N * s.M * s.outH * s.outW == 0) return describe(plan, s);
   switch (plan.path) {
     case Path::Reference:
       plan.variant->conv_full(s, x, w, bias, y, ep);
@@ -283,7 +288,7 @@ KernelChoice conv2d(const Conv2dShape& s, const float* x, const float* w, const 
       run_gemm_conv(s, plan, x, w, bias, y, ep, threads);
       break;
   }
-  return describe(plan);
+  return describe(plan, s);
 }
 
 }  // namespace armml

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "../kernels/activation_ref.h"
+#include "gemv.h"
 #include "threadpool.h"
 
 namespace armml {
@@ -20,8 +21,8 @@ namespace {
 
 // Largest register tile the driver pads edge tiles for.
 constexpr size_t kMaxMr = 32, kMaxNr = 64;
-// Fewer rows than this take the streaming (unpacked) path.
-constexpr size_t kSmallM = 4;
+// Fewer rows than this go to the GEMV driver (gemv.h), which streams B unpacked.
+constexpr size_t kSmallM = kGemvMaxM + 1;
 
 size_t round_down(size_t x, size_t m) { return std::max(m, x / m * m); }
 
@@ -310,46 +311,6 @@ void gemm_blocked(const KernelVariant& v, const GemmArgs& g, const GemmBlocking&
   }
 }
 
-// Few rows (matrix-vector products, e.g. LLM decoding): packing B would copy as many bytes as
-// the whole product reads, so stream B directly. Non-transposed B: C row += a[k] * B row k, four
-// rows of B per pass over C. Transposed B: dot products with 8 independent partial sums.
-void gemm_small_m(const GemmArgs& g, size_t j0, size_t j1) {
-  for (size_t i = 0; i < g.M; i++) {
-    float* c = g.C + i * g.ldc;
-    for (size_t j = j0; j < j1; j++) c[j] = g.beta != 0.0f ? g.beta * c[j] : 0.0f;
-    auto a_at = [&](size_t k) { return g.alpha * (g.transA ? g.A[k * g.lda + i] : g.A[i * g.lda + k]); };
-    if (!g.transB) {
-      size_t k = 0;
-      for (; k + 4 <= g.K; k += 4) {
-        const float a0 = a_at(k), a1 = a_at(k + 1), a2 = a_at(k + 2), a3 = a_at(k + 3);
-        const float *b0 = g.B + k * g.ldb, *b1 = b0 + g.ldb, *b2 = b1 + g.ldb, *b3 = b2 + g.ldb;
-        for (size_t j = j0; j < j1; j++) c[j] += (a0 * b0[j] + a1 * b1[j]) + (a2 * b2[j] + a3 * b3[j]);
-      }
-      for (; k < g.K; k++) {
-        const float a = a_at(k);
-        const float* b = g.B + k * g.ldb;
-        for (size_t j = j0; j < j1; j++) c[j] += a * b[j];
-      }
-    } else {
-      for (size_t j = j0; j < j1; j++) {
-        const float* b = g.B + j * g.ldb;
-        float part[8] = {};
-        size_t k = 0;
-        if (!g.transA) {
-          const float* a = g.A + i * g.lda;
-          for (; k + 8 <= g.K; k += 8)
-            for (size_t t = 0; t < 8; t++) part[t] += a[k + t] * b[k + t];
-        }
-        float sum = 0.0f;
-        for (size_t t = 0; t < 8; t++) sum += part[t];
-        for (; k < g.K; k++) sum += (g.transA ? g.A[k * g.lda + i] : g.A[i * g.lda + k]) * b[k];
-        c[j] += g.alpha * sum;
-      }
-    }
-  }
-  if (!epilogue_empty(g.ep)) epilogue_ref(tile_epilogue(g.ep, 0, j0), g.C + j0, g.ldc, g.M, j1 - j0);
-}
-
 // The sub-problem covering rows [i0, i0+m) and columns [j0, j0+n) of C.
 GemmArgs sub_problem(const GemmArgs& g, size_t i0, size_t m, size_t j0, size_t n) {
   GemmArgs s = g;
@@ -533,21 +494,16 @@ GemmBlocking gemm_blocking(const KernelVariant& v) {
   return it->second;
 }
 
-void gemm(const KernelVariant& v, const GemmArgs& g, const GemmBatch& batch, int threads) {
+const KernelVariant& gemm(const KernelVariant& v, const GemmArgs& g, const GemmBatch& batch, int threads,
+                          const KernelVariant* gemv_variant) {
   if (v.matmul_full) {
     for (size_t i = 0; i < batch.count; i++) v.matmul_full(batch_entry(g, batch, i));
-    return;
+    return v;
   }
-  if (g.M < kSmallM && g.K > 0) {
-    const double fma_small = double(g.M) * double(g.N) * double(g.K) * double(batch.count);
-    // Streaming B is memory-bound: a second thread pays once the product reads ~1 MB.
-    const int t = fma_small < 256.0 * 1024.0 ? 1 : threads;
-    const size_t chunks = size_t(t) * 4 < g.N / 64 ? size_t(t) * 4 : std::max<size_t>(1, g.N / 64);
-    ThreadPool::instance().parallel_for(batch.count * chunks, t, [&](size_t task) {
-      const size_t bi = task / chunks, ch = task % chunks;
-      gemm_small_m(batch_entry(g, batch, bi), g.N * ch / chunks, g.N * (ch + 1) / chunks);
-    });
-    return;
+  if (g.M > 0 && g.M < kSmallM) {
+    const KernelVariant& gv = gemv_variant ? *gemv_variant : gemv_variant_for(v);
+    gemv(gv, g, batch, threads);
+    return gv;
   }
   const GemmBlocking blk = gemm_blocking(v);
   const size_t nr = size_t(v.nr), mr = size_t(v.mr);
@@ -574,6 +530,7 @@ void gemm(const KernelVariant& v, const GemmArgs& g, const GemmBatch& batch, int
       return out;
     });
   });
+  return v;
 }
 
 void gemm_packed_b(const KernelVariant& v, const GemmArgs& g, const PackBFn& pack, int threads) {

@@ -25,8 +25,13 @@ struct GemmBlocking {
 /** The blocking `v` uses on this CPU (mr x kc A micro-panel in half of L1, kc x nc B block in half of L2). */
 GemmBlocking gemm_blocking(const KernelVariant& v);
 
-/** Runs a (batched) GEMM with variant `v` (family matmul_f32) on up to `threads` threads. */
-void gemm(const KernelVariant& v, const GemmArgs& g, const GemmBatch& batch, int threads);
+/**
+ * Runs a (batched) GEMM with variant `v` (family matmul_f32) on up to `threads` threads and returns
+ * the variant that ran: products with 1 to 3 rows go to the GEMV driver (gemv.h) with
+ * `gemv_variant`, or gemv_variant_for(v) when null; the reference (naive) variant runs every shape.
+ */
+const KernelVariant& gemm(const KernelVariant& v, const GemmArgs& g, const GemmBatch& batch, int threads,
+                          const KernelVariant* gemv_variant = nullptr);
 
 /**
  * Fills nr-column panels for depth [p0, p0+kc) x columns [j0, j0+nc) of B: panel p (columns

@@ -113,6 +113,7 @@ struct GemmCall {
   GemmBatch batch;
   RunOptions opts;
   const KernelVariant* variant = nullptr;
+  const KernelVariant* gemv = nullptr;  // a gemv_f32 variant the caller asked for (M < 4 only)
 };
 
 // Parses gemm(a, b, c, bias|null, params, options).
@@ -162,16 +163,29 @@ GemmCall parse_gemm(const Napi::CallbackInfo& info) {
   g.B = b.Data();
   g.C = c.Data();
   try {
-    call.variant = &resolve_variant("matmul_f32", call.opts.variant);
+    // A gemv_f32 variant name runs the product (which must have fewer than 4 rows) with that GEMV
+    // kernel; anything else names the matmul_f32 kernel.
+    const KernelVariant* named = find_variant(call.opts.variant);
+    if (named && std::string(named->family) == "gemv_f32") {
+      call.gemv = &resolve_variant("gemv_f32", call.opts.variant);
+      if (g.M == 0 || g.M > kGemvMaxM)
+        throw std::invalid_argument("gemv_f32 variants run products with 1 to " + std::to_string(kGemvMaxM) +
+                                    " rows; M is " + std::to_string(g.M));
+      call.variant = &selected_variant("matmul_f32");
+    } else {
+      call.variant = &resolve_variant("matmul_f32", call.opts.variant);
+    }
   } catch (const std::invalid_argument& e) {
     throw Napi::Error::New(env, e.what());
   }
   return call;
 }
 
-double run_gemm(const GemmCall& call) {
+// Runs the product and returns its kernel time; *ran is the variant that computed it (a gemv_f32
+// kernel for M < 4).
+double run_gemm(const GemmCall& call, const KernelVariant** ran) {
   const auto t0 = std::chrono::steady_clock::now();
-  gemm(*call.variant, call.args, call.batch, call.opts.threads);
+  *ran = &gemm(*call.variant, call.args, call.batch, call.opts.threads, call.gemv);
   const auto t1 = std::chrono::steady_clock::now();
   return double(std::chrono::duration_cast<std::chrono::nanoseconds>(t1 - t0).count());
 }
@@ -198,12 +212,12 @@ class GemmWorker : public Napi::AsyncWorker {
  protected:
   void Execute() override {
     try {
-      ns_ = run_gemm(call_);
+      ns_ = run_gemm(call_, &ran_);
     } catch (const std::exception& e) {
       SetError(std::string("gemmAsync failed: ") + e.what());
     }
   }
-  void OnOK() override { deferred_.Resolve(run_result(Env(), call_.variant->name, call_.variant->isa, ns_)); }
+  void OnOK() override { deferred_.Resolve(run_result(Env(), ran_->name, ran_->isa, ns_)); }
   void OnError(const Napi::Error& e) override { deferred_.Reject(e.Value()); }
 
  private:
@@ -211,6 +225,7 @@ class GemmWorker : public Napi::AsyncWorker {
   Napi::Promise::Deferred deferred_;
   Napi::ObjectReference keep_[5];  // a, b, c, bias and params (which holds the residual)
   double ns_ = 0;
+  const KernelVariant* ran_ = nullptr;
 };
 
 }  // namespace
@@ -259,12 +274,13 @@ Napi::Value VariantsJs(const Napi::CallbackInfo& info) {
 Napi::Value GemmJs(const Napi::CallbackInfo& info) {
   const GemmCall call = parse_gemm(info);
   double ns;
+  const KernelVariant* ran = nullptr;
   try {
-    ns = run_gemm(call);
+    ns = run_gemm(call, &ran);
   } catch (const std::exception& e) {
     throw Napi::Error::New(info.Env(), std::string("gemm failed: ") + e.what());
   }
-  return run_result(info.Env(), call.variant->name, call.variant->isa, ns);
+  return run_result(info.Env(), ran->name, ran->isa, ns);
 }
 
 Napi::Value GemmAsyncJs(const Napi::CallbackInfo& info) {

@@ -11,7 +11,8 @@ namespace armml {
 
 struct KernelVariant {
   const char* name;    // file/kernel name, see native/kernels/README.md
-  const char* family;  // "matmul_f32", "conv2d_f32", "dwconv2d_f32", "binary_f32", "unary_f32", "peak_f32", "pool2d_f32"
+  const char* family;  // "matmul_f32", "conv2d_f32", "dwconv2d_f32", "binary_f32", "unary_f32", "peak_f32", "pool2d_f32",
+                       // "gemv_f32"
   const char* isa;     // "scalar", "portable", "avx2+fma", "neon"
   int mr, nr, kr, sr;  // register tile (rows x columns), K unroll of packing, packing split
   int priority;        // higher wins in automatic selection
@@ -26,6 +27,7 @@ struct KernelVariant {
   UnaryKernel unary;
   PeakKernel peak;  // the machine-peak probe (native/src/peak.h), not an operator
   PoolKernel pool;
+  GemvKernel gemv;  // matrix-vector products (M < 4), see native/src/gemv.h
 };
 
 const std::vector<KernelVariant>& all_variants();
@@ -39,6 +41,9 @@ const KernelVariant& resolve_variant(const std::string& family, const std::strin
 
 /** The variant "auto" picks for a family (decided once per process). */
 const KernelVariant& selected_variant(const std::string& family);
+
+/** The variant of `family` that env ARMML_KERNEL names (and this CPU supports), or nullptr. */
+const KernelVariant* env_variant(const std::string& family);
 
 /** Finds a variant by exact name in any family, or nullptr. */
 const KernelVariant* find_variant(const std::string& name);

@@ -13,6 +13,7 @@
 #include "../src/cpu.h"
 #include "../src/eltwise.h"
 #include "../src/gemm.h"
+#include "../src/gemv.h"
 #include "../src/pool.h"
 #include "../src/peak.h"
 #include "../src/variants.h"
@@ -118,6 +119,83 @@ void test_gemm(const KernelVariant& v, std::mt19937& rng) {
         report(perr < 1e-4, std::string("prepacked ") + what, perr);
       }
     }
+  }
+}
+
+// One GEMV-shaped product (M < 4) through the gemv driver with variant v, against the reference
+// GEMM. `ci` picks the epilogue, alpha/beta and transA so the case grid covers every combination.
+struct GemvCase {
+  size_t M, N, K;
+  bool tb;
+  size_t batch = 1;
+  size_t strideB = 1;  // 0 shares B across the batch
+};
+
+void check_gemv(const KernelVariant& v, const GemvCase& tc, size_t ci, Activation act, bool all_epilogue, int threads,
+                std::mt19937& rng) {
+  const float alphas[] = {1.0f, 0.5f, -2.0f}, betas[] = {0.0f, 1.0f, 0.25f};
+  const bool ta = ci % 5 == 0;
+  const bool bias_n = all_epilogue || ci % 2 == 0, bias_m = all_epilogue || ci % 3 == 1;
+  const bool residual = all_epilogue || ci % 4 < 2;
+  const size_t sa = tc.M * tc.K, sb = tc.strideB ? tc.K * tc.N : 0, sc = tc.M * tc.N;
+  auto A = random_vec(std::max<size_t>(1, sa * tc.batch), rng);
+  auto B = random_vec(std::max<size_t>(1, tc.K * tc.N * (tc.strideB ? tc.batch : 1)), rng);
+  auto bias = random_vec(tc.N, rng), rowbias = random_vec(tc.M, rng);
+  auto res = random_vec(std::max<size_t>(1, sc * tc.batch), rng);
+  auto C0 = random_vec(std::max<size_t>(1, sc * tc.batch), rng);
+  auto got = C0, want = C0;
+  GemmArgs g;
+  g.M = tc.M;
+  g.N = tc.N;
+  g.K = tc.K;
+  g.transA = ta;
+  g.transB = tc.tb;
+  g.lda = ta ? tc.M : tc.K;
+  g.ldb = tc.tb ? tc.K : tc.N;
+  g.ldc = tc.N;
+  g.alpha = alphas[ci % 3];
+  g.beta = betas[(ci / 3) % 3];
+  g.ep.bias_n = bias_n ? bias.data() : nullptr;
+  g.ep.bias_m = bias_m ? rowbias.data() : nullptr;
+  g.ep.residual = residual ? res.data() : nullptr;
+  g.ep.ldr = tc.N;
+  g.ep.act = act;
+  g.ep.alpha = act == Activation::Clip ? -0.25f : 0.1f;
+  g.ep.beta = 0.5f;
+  g.A = A.data();
+  g.B = B.data();
+  const GemmBatch b{tc.batch, sa, sb, sc};
+  g.C = got.data();
+  gemv(v, g, b, threads);
+  g.C = want.data();
+  gemm(resolve_variant("matmul_f32", "reference"), g, b, 1);
+  const double err = max_rel_err(got, want);
+  char what[200];
+  std::snprintf(what, sizeof what, "%s M=%zu N=%zu K=%zu ta=%d tb=%d batch=%zu alpha=%g beta=%g act=%d bias_n=%d bias_m=%d res=%d threads=%d",
+                v.name, tc.M, tc.N, tc.K, ta, tc.tb, tc.batch, g.alpha, g.beta, int(act), bias_n, bias_m, residual, threads);
+  report(err < 1e-4, what, err);
+}
+
+void test_gemv(const KernelVariant& v, std::mt19937& rng) {
+  const size_t sizes[] = {1, 3, 7, 17, 64, 65, 129, 1000};
+  constexpr int kActs = int(Activation::HardSigmoid) + 1;
+  size_t ci = 0;
+  for (size_t K : sizes)
+    for (size_t N : sizes)
+      for (bool tb : {false, true})
+        for (size_t M = 1; M <= kGemvMaxM; M++, ci++)
+          check_gemv(v, {M, N, K, tb}, ci, Activation(ci % kActs), false, 1 + int(ci % 2), rng);
+  // Every activation with every epilogue part at once; K = 0 (only beta * C and the epilogue).
+  for (int act = 0; act < kActs; act++)
+    for (bool tb : {false, true}) {
+      check_gemv(v, {3, 129, 65, tb}, size_t(act), Activation(act), true, 2, rng);
+      check_gemv(v, {2, 37, 0, tb}, size_t(act), Activation(act), true, 1, rng);
+    }
+  // Large enough to be split over two threads (uneven chunk edges), and batches (shared B too).
+  for (bool tb : {false, true}) {
+    for (size_t M = 1; M <= kGemvMaxM; M++) check_gemv(v, {M, 1001, 300, tb}, M, Activation(M), false, 2, rng);
+    check_gemv(v, {2, 300, 257, tb, 3, 1}, 4, Activation::Relu, false, 2, rng);
+    check_gemv(v, {1, 513, 300, tb, 4, 0}, 5, Activation::None, true, 2, rng);
   }
 }
 
@@ -328,7 +406,8 @@ int main() {
   std::string isa;
   for (const auto& f : cpu.isa) isa += (isa.empty() ? "" : ",") + f;
   std::printf("isa: %s\n", isa.c_str());
-  for (const char* family : {"matmul_f32", "conv2d_f32", "dwconv2d_f32", "binary_f32", "unary_f32", "peak_f32", "pool2d_f32"})
+  for (const char* family :
+       {"matmul_f32", "gemv_f32", "conv2d_f32", "dwconv2d_f32", "binary_f32", "unary_f32", "peak_f32", "pool2d_f32"})
     std::printf("selected %s: %s\n", family, selected_variant(family).name);
 
   std::mt19937 rng(42);
@@ -346,6 +425,11 @@ int main() {
     }
     if (family == "pool2d_f32") {
       test_pool(v, rng);
+      std::printf("%s %s checks=%d\n", failures == before ? "PASS" : "FAIL", v.name, checks - before_checks);
+      continue;
+    }
+    if (family == "gemv_f32") {
+      test_gemv(v, rng);
       std::printf("%s %s checks=%d\n", failures == before ? "PASS" : "FAIL", v.name, checks - before_checks);
       continue;
     }
