@@ -519,7 +519,7 @@ const KernelVariant& gemm(const KernelVariant& v, const GemmArgs& g, const GemmB
       float* shared = t_shared_b.get(g.K * npad);
       pack_b_all(g.B, g.ldb, g.transB, g.K, g.N, nr, kc, npad, shared, t);
       run_prepacked(v, g, PanelView{shared, g.K, npad, kc}, t);
-      return;
+      return v;
     }
   }
   split_packed(v, g, batch.count, threads, [&](size_t bi, size_t i0, size_t m, size_t j0, size_t n) {
