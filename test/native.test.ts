@@ -106,9 +106,9 @@ describe('variant table', () => {
     const script = `const n=require('node-gyp-build')(${JSON.stringify(ROOT)});console.log(n.variants().filter(v=>v.selected).map(v=>v.name).join(','))`;
     const out = execFileSync(process.execPath, ['-e', script], {
       encoding: 'utf8',
-      env: { ...process.env, ARMML_KERNEL: 'matmul_f32_4x8_portable,dwconv2d_f32_1x4_portable' },
+      env: { ...process.env, ARMML_KERNEL: 'matmul_f32_4x8_portable,dwconv2d_f32_4x4_portable' },
     });
-    expect(out.trim().split(',')).toEqual(expect.arrayContaining(['matmul_f32_4x8_portable', 'dwconv2d_f32_1x4_portable']));
+    expect(out.trim().split(',')).toEqual(expect.arrayContaining(['matmul_f32_4x8_portable', 'dwconv2d_f32_4x4_portable']));
   });
 });
 
