@@ -30,7 +30,7 @@ function main(): void {
       'The machine is shared, so the 2-thread numbers vary from run to run. In the bandwidth table "% bandwidth" is against the ' +
       'DRAM read bandwidth probe: the in-cache cases (128K floats, the 2.4 MB BatchNorm) run from cache and go past it.',
   ];
-  for (const kind of ['gemm', 'conv', 'bandwidth'] as BenchKind[]) {
+  for (const kind of ['gemm', 'conv', 'depthwise', 'bandwidth'] as BenchKind[]) {
     const report = runBench(native, kind, { threads, quick });
     const { headers, rows } = benchRows(report);
     parts.push('', `**${kind}** · ${peakLine(report)}`, '', markdown(headers, rows));
