@@ -7,7 +7,7 @@
       "native/kernels/matmul_f32_1x1_scalar_ref.cc",
       "native/kernels/matmul_f32_4x8_portable.cc",
       "native/kernels/conv2d_f32_1x1_scalar_ref.cc",
-      "native/kernels/dwconv2d_f32_1x4_portable.cc",
+      "native/kernels/dwconv2d_f32_4x4_portable.cc",
       "native/kernels/binary_f32_1x1_scalar_ref.cc",
       "native/kernels/unary_f32_1x1_scalar_ref.cc",
       "native/kernels/peak_f32_8x4_portable.cc",
@@ -55,7 +55,7 @@
           "type": "static_library",
           "sources": [
             "native/kernels/matmul_f32_6x16_avx2_fma.cc",
-            "native/kernels/dwconv2d_f32_1x8_avx2_fma.cc",
+            "native/kernels/dwconv2d_f32_4x8_avx2_fma.cc",
             "native/kernels/binary_f32_1x8_avx2_fma.cc",
             "native/kernels/unary_f32_1x8_avx2_fma.cc",
             "native/kernels/peak_f32_12x8_avx2_fma.cc",
@@ -72,6 +72,7 @@
           "type": "static_library",
           "sources": [
             "native/kernels/matmul_f32_14x32_avx512.cc",
+            "native/kernels/dwconv2d_f32_4x16_avx512.cc",
             "native/kernels/peak_f32_16x16_avx512.cc",
             "native/kernels/gemv_f32_1x64_avx512.cc"
           ],
@@ -90,7 +91,7 @@
           "type": "static_library",
           "sources": [
             "native/kernels/matmul_f32_8x12_neon_fma.cc",
-            "native/kernels/dwconv2d_f32_1x4_neon_fma.cc",
+            "native/kernels/dwconv2d_f32_4x4_neon_fma.cc",
             "native/kernels/binary_f32_1x4_neon_fma.cc",
             "native/kernels/unary_f32_1x4_neon_fma.cc",
             "native/kernels/peak_f32_16x4_neon_fma.cc",

@@ -31,7 +31,7 @@ function main(): void {
       'DRAM read bandwidth probe: the in-cache cases (128K floats, the 2.4 MB BatchNorm) run from cache and go past it. The gemv table (M = 1 products, B ' +
       'K x N or N x K as Linear weights are stored) gives the same fraction and "% roof", against min(FMA peak, flops per byte x bandwidth).',
   ];
-  for (const kind of ['gemm', 'conv', 'bandwidth', 'gemv'] as BenchKind[]) {
+  for (const kind of ['gemm', 'conv', 'depthwise', 'gemv', 'bandwidth'] as BenchKind[]) {
     const report = runBench(native, kind, { threads, quick });
     const { headers, rows } = benchRows(report);
     parts.push('', `**${kind}** · ${peakLine(report)}`, '', markdown(headers, rows));

@@ -3,7 +3,7 @@
 import type { NativeBackend, PeakInfo, PeakOptions, RunOptions } from './native.js';
 import { median } from './stats.js';
 
-export const BENCH_KINDS = ['gemm', 'conv', 'bandwidth', 'gemv'] as const;
+export const BENCH_KINDS = ['gemm', 'conv', 'depthwise', 'gemv', 'bandwidth'] as const;
 export type BenchKind = (typeof BENCH_KINDS)[number];
 
 export interface BenchOptions {
@@ -32,6 +32,23 @@ export interface ComputeResult {
   layer?: string;
   /** Above one thread: time at 1 thread / time at this count, same case, same run (when 1 thread ran). */
   speedup?: number;
+}
+
+/**
+ * Depthwise rows: the implicit GEMM per channel (m = 1, n = outH*outW, k = kH*kW), plus the
+ * roofline. A depthwise layer does 2*k flops per output and moves each input, output and weight
+ * once, so its bound is usually bandwidth: roof = min(FMA peak, read bandwidth x intensity).
+ */
+export interface DepthwiseResult extends ComputeResult {
+  layer: string;
+  /** Bytes a call has to move at least: input, output and weights once. */
+  bytes: number;
+  /** flops / bytes. */
+  intensity: number;
+  /** min(FMA peak at this thread count, measured read bandwidth x intensity), GFLOP/s. */
+  roof_gflops: number;
+  /** gflops / roof_gflops. Above 1 when the layer's tensors stay in cache between calls. */
+  pct_roof: number;
 }
 
 export interface BandwidthResult {
@@ -71,7 +88,7 @@ export interface GemvResult {
 export interface BenchReport {
   kind: BenchKind;
   peak: { gflops: number; gbps: number; gflops_per_thread: number; threads: number; kernel: string; isa: string };
-  results: (ComputeResult | BandwidthResult | GemvResult)[];
+  results: (ComputeResult | DepthwiseResult | BandwidthResult | GemvResult)[];
 }
 
 export function isBenchKind(v: string): v is BenchKind {
@@ -182,6 +199,58 @@ function benchConv(native: NativeBackend, peak: PeakInfo, o: Required<BenchOptio
   return out;
 }
 
+interface DepthwiseLayer {
+  layer: string;
+  C: number;
+  HW: number;
+  k: number;
+  stride: number;
+}
+
+/** Depthwise layers of MobileNet-v2 and EfficientNet-B0 (224x224 input), 3x3 and 5x5, stride 1 and 2. */
+const DEPTHWISE_LAYERS: DepthwiseLayer[] = [
+  { layer: 'MobileNet-v2 3x3 s1 32ch 112x112', C: 32, HW: 112, k: 3, stride: 1 },
+  { layer: 'MobileNet-v2 3x3 s2 96ch 112x112', C: 96, HW: 112, k: 3, stride: 2 },
+  { layer: 'MobileNet-v2 3x3 s1 144ch 56x56', C: 144, HW: 56, k: 3, stride: 1 },
+  { layer: 'MobileNet-v2 3x3 s2 144ch 56x56', C: 144, HW: 56, k: 3, stride: 2 },
+  { layer: 'MobileNet-v2 3x3 s1 192ch 28x28', C: 192, HW: 28, k: 3, stride: 1 },
+  { layer: 'MobileNet-v2 3x3 s2 576ch 14x14', C: 576, HW: 14, k: 3, stride: 2 },
+  { layer: 'MobileNet-v2 3x3 s1 960ch 7x7', C: 960, HW: 7, k: 3, stride: 1 },
+  { layer: 'EfficientNet-B0 5x5 s2 144ch 56x56', C: 144, HW: 56, k: 5, stride: 2 },
+  { layer: 'EfficientNet-B0 5x5 s1 240ch 28x28', C: 240, HW: 28, k: 5, stride: 1 },
+  { layer: 'EfficientNet-B0 3x3 s2 240ch 28x28', C: 240, HW: 28, k: 3, stride: 2 },
+  { layer: 'EfficientNet-B0 5x5 s1 480ch 14x14', C: 480, HW: 14, k: 5, stride: 1 },
+  { layer: 'EfficientNet-B0 5x5 s2 672ch 14x14', C: 672, HW: 14, k: 5, stride: 2 },
+  { layer: 'EfficientNet-B0 5x5 s1 1152ch 7x7', C: 1152, HW: 7, k: 5, stride: 1 },
+];
+
+function benchDepthwise(native: NativeBackend, peak: PeakInfo, o: Required<BenchOptions>): DepthwiseResult[] {
+  const quickSet = new Set(['MobileNet-v2 3x3 s1 144ch 56x56', 'MobileNet-v2 3x3 s1 960ch 7x7', 'EfficientNet-B0 5x5 s1 480ch 14x14']);
+  const layers = o.quick ? DEPTHWISE_LAYERS.filter((l) => quickSet.has(l.layer)) : DEPTHWISE_LAYERS;
+  const out: DepthwiseResult[] = [];
+  for (const l of layers) {
+    const pad = Math.floor(l.k / 2);
+    const outHW = Math.floor((l.HW + 2 * pad - l.k) / l.stride) + 1;
+    const x = filled(l.C * l.HW * l.HW, 3);
+    const w = filled(l.C * l.k * l.k, 4);
+    const bias = filled(l.C, 5);
+    const y = new Float32Array(l.C * outHW * outHW);
+    const params = { N: 1, C: l.C, H: l.HW, W: l.HW, M: l.C, kH: l.k, kW: l.k, strideH: l.stride, strideW: l.stride, padT: pad, padL: pad, padB: pad, padR: pad, group: l.C, outH: outHW, outW: outHW };
+    const n = outHW * outHW;
+    const k = l.k * l.k;
+    const flops = 2 * l.C * n * k;
+    const bytes = 4 * (x.length + y.length + w.length);
+    const intensity = flops / bytes;
+    for (const threads of o.threads) {
+      const t = timeCall(() => native.conv2d(x, w, bias, y, params, { threads }), o.caseMs);
+      const gflops = flops / t.ns;
+      const roof = Math.min(peakAt(peak, threads), peak.gbps * intensity);
+      out.push({ layer: l.layer, m: 1, n, k, threads, gflops, pct_peak: gflops / peakAt(peak, threads), kernel: t.kernel, ms: t.ns / 1e6, bytes, intensity, roof_gflops: roof, pct_roof: gflops / roof });
+    }
+  }
+  return out;
+}
+
 function benchBandwidth(native: NativeBackend, peak: PeakInfo, o: Required<BenchOptions>): BandwidthResult[] {
   const n = o.quick ? 4 << 20 : 16 << 20; // floats per operand: 16M = 64 MB, well past the LLC
   const a = filled(n, 6);
@@ -262,8 +331,8 @@ function steadiestPeak(native: NativeBackend, opts: PeakOptions): PeakInfo {
 }
 
 /** Speedup of each multi-threaded compute row over the same case (shape, layer, kernel) at 1 thread. */
-function addSpeedups(results: (ComputeResult | BandwidthResult | GemvResult)[]): void {
-  type Timed = ComputeResult | GemvResult;
+function addSpeedups(results: (ComputeResult | DepthwiseResult | BandwidthResult | GemvResult)[]): void {
+  type Timed = ComputeResult | DepthwiseResult | GemvResult;
   const key = (x: Timed) => `${'layer' in x ? (x.layer ?? '') : ''}|${x.m}x${x.n}x${x.k}|${'transB' in x ? x.transB : ''}|${x.kernel}`;
   const timed = results.filter((x): x is Timed => 'm' in x);
   const single = new Map(timed.filter((x) => x.threads === 1).map((x) => [key(x), x]));
@@ -280,7 +349,7 @@ export function runBench(native: NativeBackend, kind: BenchKind, opts: BenchOpti
   if (threads.length === 0 || threads.some((t) => !Number.isInteger(t) || t < 1)) throw new Error('threads must be positive integers');
   const o: Required<BenchOptions> = { threads, quick: opts.quick ?? false, caseMs: opts.caseMs ?? (opts.quick ? 20 : 200), peakMs: opts.peakMs ?? (opts.quick ? 100 : 400) };
   const peak = steadiestPeak(native, { threads: threads[threads.length - 1], ms: o.peakMs, bytes: (o.quick ? 128 : 256) * 2 ** 20 });
-  const run = { gemm: benchGemm, conv: benchConv, bandwidth: benchBandwidth, gemv: benchGemv }[kind];
+  const run = { gemm: benchGemm, conv: benchConv, depthwise: benchDepthwise, bandwidth: benchBandwidth, gemv: benchGemv }[kind];
   const results = run(native, peak, o);
   addSpeedups(results);
   return {
@@ -310,6 +379,10 @@ export function benchRows(r: BenchReport): { headers: string[]; rows: string[][]
       x.kernel,
     ]);
     return { headers: ['MxNxK', 'B', 'threads', 'GB/s', '% bandwidth', 'GFLOP/s', '% roof', 'ms', 'kernel'], rows };
+  }
+  if (r.kind === 'depthwise') {
+    const rows = (r.results as DepthwiseResult[]).map((x) => [x.layer, `${x.m}x${x.n}x${x.k}`, String(x.threads), x.gflops.toFixed(1), pct(x.pct_peak), x.intensity.toFixed(2), x.roof_gflops.toFixed(1), pct(x.pct_roof), x.ms.toFixed(3), x.kernel]);
+    return { headers: ['layer', 'MxNxK', 'threads', 'GFLOP/s', '% peak', 'flop/byte', 'roof GFLOP/s', '% roof', 'ms', 'kernel'], rows };
   }
   const results = r.results as ComputeResult[];
   const shape = (x: ComputeResult) => (x.layer ? [x.layer] : []).concat(`${x.m}x${x.n}x${x.k}`);

@@ -95,6 +95,37 @@ describe('armml bench', () => {
     expect(armml('bench', 'gemm', '--threads', '0').stderr).toMatch(/--threads must be a count, a list \(1,2\) or a range/);
   });
 
+  it('depthwise --json reports MobileNet/EfficientNet layers against the roofline of the same run', () => {
+    const r = armml('bench', 'depthwise', '--json', '--quick', '--threads', '1');
+    expect(r.status, r.stderr).toBe(0);
+    const doc = JSON.parse(r.stdout);
+    expect(doc.kind).toBe('depthwise');
+    expect(doc.peak.gflops).toBeGreaterThan(0);
+    expect(doc.peak.gbps).toBeGreaterThan(0);
+    expect(doc.results.length).toBeGreaterThanOrEqual(3);
+    const selected = native.variants().find((v) => v.family === 'dwconv2d_f32' && v.selected);
+    for (const x of doc.results) {
+      // The shape every compute kind shares (DESIGN.md), then the roofline fields.
+      expect(x).toMatchObject({ m: 1, threads: 1, kernel: selected?.name });
+      expect(x.layer).toMatch(/^(MobileNet-v2|EfficientNet-B0) [35]x[35] s[12] \d+ch \d+x\d+$/);
+      expect(x.gflops).toBeGreaterThan(0);
+      expect(x.pct_peak).toBeCloseTo(x.gflops / doc.peak.gflops_per_thread, 6);
+      const [, k, s, c, hw] = /(\d)x\d s(\d) (\d+)ch (\d+)x/.exec(x.layer)!.map(Number);
+      const out = Math.floor((hw + 2 * Math.floor(k / 2) - k) / s) + 1;
+      expect(x.n).toBe(out * out);
+      expect(x.k).toBe(k * k);
+      expect(x.bytes).toBe(4 * (c * hw * hw + c * out * out + c * k * k));
+      expect(x.intensity).toBeCloseTo((2 * c * x.n * x.k) / x.bytes, 9);
+      expect(x.roof_gflops).toBeCloseTo(Math.min(doc.peak.gflops_per_thread, doc.peak.gbps * x.intensity), 6);
+      expect(x.pct_roof).toBeCloseTo(x.gflops / x.roof_gflops, 6);
+    }
+    // The table form names the roofline columns.
+    const text = armml('bench', 'depthwise', '--quick', '--threads', '1');
+    expect(text.status, text.stderr).toBe(0);
+    expect(text.stdout).toMatch(/flop\/byte +roof GFLOP\/s +% roof/);
+    expect(text.stdout).toContain('MobileNet-v2 3x3 s1 960ch 7x7');
+  });
+
   it('bandwidth --json reports gbps and pct_bandwidth', () => {
     const r = armml('bench', 'bandwidth', '--json', '--quick', '--threads', '1');
     expect(r.status, r.stderr).toBe(0);
@@ -139,7 +170,7 @@ describe('armml bench', () => {
   it('a bad kind gives one clear line and a non-zero exit', () => {
     const r = armml('bench', 'fft');
     expect(r.status).not.toBe(0);
-    expect(r.stderr.trim()).toBe("armml: unknown bench kind 'fft' (available: gemm, conv, bandwidth, gemv)");
+    expect(r.stderr.trim()).toBe("armml: unknown bench kind 'fft' (available: gemm, conv, depthwise, gemv, bandwidth)");
   });
 });
 

@@ -121,10 +121,10 @@ describe('variant table', () => {
     const script = `const n=require('node-gyp-build')(${JSON.stringify(ROOT)});console.log(n.variants().filter(v=>v.selected).map(v=>v.name).join(','))`;
     const out = execFileSync(process.execPath, ['-e', script], {
       encoding: 'utf8',
-      env: { ...process.env, ARMML_KERNEL: 'matmul_f32_4x8_portable,dwconv2d_f32_1x4_portable,gemv_f32_1x1_scalar_ref' },
+      env: { ...process.env, ARMML_KERNEL: 'matmul_f32_4x8_portable,dwconv2d_f32_4x4_portable,gemv_f32_1x1_scalar_ref' },
     });
     expect(out.trim().split(',')).toEqual(
-      expect.arrayContaining(['matmul_f32_4x8_portable', 'dwconv2d_f32_1x4_portable', 'gemv_f32_1x1_scalar_ref']),
+      expect.arrayContaining(['matmul_f32_4x8_portable', 'dwconv2d_f32_4x4_portable', 'gemv_f32_1x1_scalar_ref']),
     );
     // ARMML_KERNEL's gemv variant runs the M < 4 products whatever the matmul variant.
     const gemvScript = `const n=require('node-gyp-build')(${JSON.stringify(ROOT)});const a=new Float32Array(8);console.log(n.gemm(a,a,a,null,{M:1,N:2,K:4},{}).kernel)`;
@@ -269,6 +269,13 @@ const convCases: Conv2dParams[] = [
   // 1x1 with stride (implicit im2col, no padding) and asymmetric padding with a wide kernel.
   { N: 2, C: 8, H: 9, W: 9, M: 5, kH: 1, kW: 1, strideH: 2, strideW: 2, outH: 5, outW: 5 },
   { N: 1, C: 3, H: 5, W: 40, M: 7, kH: 1, kW: 7, strideW: 3, padL: 4, padR: 2, outH: 5, outW: 14 },
+  // Depthwise edges: width 1, prime widths, wider than four vectors, 5x5 at stride 1 and 2,
+  // asymmetric pads, batches, and a non-square filter (the kernels' generic path).
+  { N: 1, C: 5, H: 13, W: 1, M: 5, kH: 3, kW: 3, group: 5, padT: 1, padL: 1, padB: 1, padR: 1, outH: 13, outW: 1 },
+  { N: 1, C: 4, H: 9, W: 37, M: 4, kH: 5, kW: 5, group: 4, strideH: 2, strideW: 2, padT: 2, padL: 1, padB: 0, padR: 2, outH: 4, outW: 18 },
+  { N: 2, C: 3, H: 11, W: 67, M: 3, kH: 3, kW: 3, group: 3, strideH: 2, strideW: 2, padL: 2, padB: 1, outH: 5, outW: 34 },
+  { N: 1, C: 6, H: 7, W: 131, M: 6, kH: 5, kW: 5, group: 6, padT: 2, padL: 2, padB: 2, padR: 2, outH: 7, outW: 131 },
+  { N: 1, C: 3, H: 5, W: 13, M: 3, kH: 3, kW: 5, group: 3, padT: 1, padL: 2, padB: 1, padR: 2, outH: 5, outW: 13 },
 ];
 
 /** The activations in plain JS (erf by its series), independent of the addon's vector math. */
@@ -329,6 +336,26 @@ describe('fused epilogues (bias, residual, activation in the kernel)', () => {
       expect(maxRelErr(fused, plain.map((v, i) => Math.max(0, v + residual[i])))).toBeLessThan(1e-6);
     }
   });
+  for (const v of dwVariants) {
+    for (const act of acts) {
+      it(`${v.name} depthwise 3x3/5x5 + bias + residual + ${act}`, () => {
+        for (const p of [
+          { N: 1, C: 6, H: 10, W: 23, M: 6, kH: 3, kW: 3, group: 6, padT: 1, padL: 1, padB: 1, padR: 1, outH: 10, outW: 23 },
+          { N: 1, C: 4, H: 15, W: 29, M: 4, kH: 5, kW: 5, group: 4, strideH: 2, strideW: 2, padT: 2, padL: 2, padB: 2, padR: 2, outH: 8, outW: 15 },
+        ] as Conv2dParams[]) {
+          const x = random(p.C * p.H * p.W, 11), w = random(p.C * p.kH * p.kW, 12), bias = random(p.C, 13);
+          const n = p.M * p.outH * p.outW;
+          const residual = random(n, 14);
+          const alpha = act === 'Clip' ? -0.2 : 0.1, beta = act === 'Clip' ? 0.3 : 0.5;
+          const lin = new Float32Array(n), got = new Float32Array(n);
+          native.conv2d(x, w, bias, lin, p, { variant: 'reference' });
+          const run = native.conv2d(x, w, bias, got, { ...p, residual, act, actAlpha: alpha, actBeta: beta }, { variant: v.name, threads: 2 });
+          expect(run.kernel).toBe(v.name);
+          expect(maxRelErr(got, lin.map((z, i) => jsActivate(act, z + residual[i], alpha, beta)))).toBeLessThan(1e-5);
+        }
+      });
+    }
+  }
   it('rejects an unknown activation and a short residual', () => {
     const a = random(4, 1);
     expect(() => native.gemm(a, a, new Float32Array(4), { M: 2, N: 2, K: 2, act: 'Swish' as ActivationName })).toThrow(/unknown fused activation 'Swish'/);

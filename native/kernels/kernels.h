@@ -144,26 +144,35 @@ void conv2d_f32_1x1_scalar_ref(const Conv2dShape& s, const float* x, const float
                                const Epilogue& ep);
 
 /**
- * One depthwise plane: x is the input channel already zero-padded to xw columns (with slack after
- * the last row for vector over-reads), w the kH*kW filter, y the outH*outW output.
+ * Depthwise 2-D convolution (NCHW, one filter per channel) over `channels` consecutive planes of
+ * one image, output rows [oy0, oy1) of each. The planes are not padded: the kernel handles the
+ * borders itself (taps that fall in the padding contribute nothing) and reads nothing outside
+ * them, so x may be the caller's tensor as is. Plane c reads x + c*H*W and the kH*kW filter at
+ * w + c*kH*kW, and writes y + c*outH*outW (row stride outW). padB/padR are implied by
+ * outH/outW. The epilogue runs on the output block in registers, in this order:
+ * + ep.bias_m[c] (one bias per channel), + the residual (laid out exactly like y: plane c at
+ * ep.residual + c*outH*outW; ep.ldr is not read), then ep.act (see Activation). ep.bias_n is
+ * not read.
  */
-struct DwPlane {
+struct DwconvArgs {
   const float* x = nullptr;
-  size_t xw = 0;
   const float* w = nullptr;
-  float bias = 0.0f;
   float* y = nullptr;
-  size_t outH = 0, outW = 0, kH = 0, kW = 0, strideH = 1, strideW = 1, dilH = 1, dilW = 1;
-  bool relu = false;
+  size_t channels = 0;
+  size_t H = 0, W = 0, outH = 0, outW = 0;
+  size_t kH = 0, kW = 0, strideH = 1, strideW = 1, dilH = 1, dilW = 1, padT = 0, padL = 0;
+  size_t oy0 = 0, oy1 = 0;
+  Epilogue ep;
 };
-using DwconvKernel = void (*)(const DwPlane& p);
+using DwconvKernel = void (*)(const DwconvArgs& a);
 
-void dwconv2d_f32_1x4_portable(const DwPlane& p);
+void dwconv2d_f32_4x4_portable(const DwconvArgs& a);
 #if defined(__x86_64__)
-void dwconv2d_f32_1x8_avx2_fma(const DwPlane& p);
+void dwconv2d_f32_4x8_avx2_fma(const DwconvArgs& a);
+void dwconv2d_f32_4x16_avx512(const DwconvArgs& a);
 #endif
 #if defined(__aarch64__)
-void dwconv2d_f32_1x4_neon_fma(const DwPlane& p);
+void dwconv2d_f32_4x4_neon_fma(const DwconvArgs& a);
 #endif
 
 /**

@@ -5,7 +5,6 @@
 #include <stdexcept>
 #include <vector>
 
-#include "../kernels/activation_ref.h"
 #include "gemm.h"
 #include "gemv.h"
 #include "threadpool.h"
@@ -68,45 +67,57 @@ KernelChoice describe(const Plan& p, const Conv2dShape& s) {
   return {"", ""};
 }
 
+// Depthwise: the kernel reads the planes in place (borders are its job) and applies the whole
+// epilogue, so this only splits the work. Tasks are runs of whole planes (a plane's input and
+// output stay in L2 while one thread works through its row blocks, and consecutive planes are
+// consecutive memory); when there are too few planes to give every thread several tasks, planes
+// are also cut into bands of output rows (multiples of the kernels' 4-row blocks). Nothing is
+// allocated per call or per task.
 void run_depthwise(const Conv2dShape& s, const KernelVariant& v, const float* x, const float* w, const float* bias,
                    float* y, const Epilogue& ep, int threads) {
-  const size_t planes = s.N * s.C;
-  const size_t xw = s.W + s.padL + s.padR;
-  const size_t xh = s.H + s.padT + s.padB;
-  const size_t tasks = std::min(planes, size_t(std::max(threads, 1)) * 4);
-  ThreadPool::instance().parallel_for(tasks, threads, [&](size_t t) {
-    // 16 floats of slack: vector loads near the last row may read (and discard) past its end.
-    std::vector<float> padded(xw * xh + 16, 0.0f);
-    DwPlane p;
-    p.x = padded.data();
-    p.xw = xw;
-    p.outH = s.outH;
-    p.outW = s.outW;
-    p.kH = s.kH;
-    p.kW = s.kW;
-    p.strideH = s.strideH;
-    p.strideW = s.strideW;
-    p.dilH = s.dilH;
-    p.dilW = s.dilW;
-    // The kernels fuse ReLU; other activations and the residual run on the plane while it is in cache.
-    const bool fused = ep.act == Activation::Relu && !ep.residual;
-    const bool post = !fused && (ep.act != Activation::None || ep.residual);
-    p.relu = fused;
-    for (size_t plane = planes * t / tasks; plane < planes * (t + 1) / tasks; plane++) {
-      const size_t c = plane % s.C;
-      const float* src = x + plane * s.H * s.W;
-      for (size_t r = 0; r < s.H; r++)
-        std::memcpy(padded.data() + (r + s.padT) * xw + s.padL, src + r * s.W, s.W * sizeof(float));
-      p.w = w + c * s.kH * s.kW;
-      p.bias = bias ? bias[c] : 0.0f;
-      p.y = y + plane * s.outH * s.outW;
-      v.dwconv(p);
-      if (post) {
-        Epilogue pe = ep;
-        if (ep.residual) pe.residual = ep.residual + plane * s.outH * s.outW, pe.ldr = s.outW;
-        epilogue_ref(pe, p.y, s.outW, s.outH, s.outW);
-      }
+  const size_t planes = s.N * s.C, plane_in = s.H * s.W, plane_out = s.outH * s.outW;
+  DwconvArgs base;
+  base.H = s.H, base.W = s.W, base.outH = s.outH, base.outW = s.outW;
+  base.kH = s.kH, base.kW = s.kW, base.strideH = s.strideH, base.strideW = s.strideW;
+  base.dilH = s.dilH, base.dilW = s.dilW, base.padT = s.padT, base.padL = s.padL;
+  base.ep.act = ep.act, base.ep.alpha = ep.alpha, base.ep.beta = ep.beta;
+  // Planes [p0, p1) (cut where a new image starts: filters and biases go by channel), rows [r0, r1).
+  auto run = [&](size_t p0, size_t p1, size_t r0, size_t r1) {
+    while (p0 < p1) {
+      const size_t c = p0 % s.C, count = std::min(p1 - p0, s.C - c);
+      DwconvArgs a = base;
+      a.x = x + p0 * plane_in;
+      a.w = w + c * s.kH * s.kW;
+      a.y = y + p0 * plane_out;
+      a.channels = count;
+      a.oy0 = r0, a.oy1 = r1;
+      a.ep.bias_m = bias ? bias + c : nullptr;
+      a.ep.residual = ep.residual ? ep.residual + p0 * plane_out : nullptr;
+      v.dwconv(a);
+      p0 += count;
     }
+  };
+  // Below ~64K multiply-adds a second thread costs more than it saves.
+  const size_t macs = planes * plane_out * s.kH * s.kW;
+  const size_t nt = macs < (size_t(1) << 16) ? 1 : size_t(std::max(threads, 1));
+  if (nt == 1) {
+    run(0, planes, 0, s.outH);
+    return;
+  }
+  const size_t want = nt * 4;
+  if (planes >= want) {
+    ThreadPool::instance().parallel_for(want, int(nt), [&](size_t t) {
+      run(planes * t / want, planes * (t + 1) / want, 0, s.outH);
+    });
+    return;
+  }
+  const size_t bands_wanted = (want + planes - 1) / planes;
+  size_t band = (s.outH + bands_wanted - 1) / bands_wanted;
+  band = std::max<size_t>(4, (band + 3) / 4 * 4);
+  const size_t bands = (s.outH + band - 1) / band;
+  ThreadPool::instance().parallel_for(planes * bands, int(nt), [&](size_t t) {
+    const size_t plane = t / bands, r0 = (t % bands) * band;
+    run(plane, plane + 1, r0, std::min(s.outH, r0 + band));
   });
 }
 

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <iterator>
 #include <random>
 #include <string>
 #include <vector>
@@ -250,6 +251,97 @@ void test_conv(const std::string& variant, bool depthwise_only, std::mt19937& rn
   }
 }
 
+// Depthwise against the reference conv on the shapes the kernels' edges are made of: 3x3 and 5x5
+// (the fast paths) and 7x7, 3x5, dilation 2 and stride 3 (the generic path); strides 1 and 2;
+// asymmetric pads 0..2; widths of 1, odd, prime and wider than four vectors (partial and border
+// column blocks, interior runs); heights giving every tail of the row blocks; every activation
+// (the exp-based ones run after the store), with and without bias and a residual; batches whose
+// planes cross images; threads 1 and 2 (few planes: the rows are split into bands).
+void test_depthwise(const std::string& variant, std::mt19937& rng) {
+  struct Geo {
+    size_t kH, kW, s, dil;
+  };
+  const Geo geos[] = {{3, 3, 1, 1}, {3, 3, 2, 1}, {5, 5, 1, 1}, {5, 5, 2, 1},
+                      {7, 7, 1, 1}, {3, 5, 1, 1}, {3, 3, 1, 2}, {3, 3, 3, 1}};
+  struct Pads {
+    size_t t, l, b, r;
+  };
+  const Pads pads[] = {{1, 1, 1, 1}, {0, 0, 0, 0}, {2, 2, 2, 2}, {0, 1, 2, 0}, {2, 0, 1, 2}, {1, 2, 0, 1}};
+  const size_t widths[] = {1, 7, 13, 31, 67, 131};
+  const size_t heights[] = {1, 2, 5, 9, 17, 23};
+  size_t index = 0;
+  for (const Geo& g : geos) {
+    for (size_t pi = 0; pi < std::size(pads); pi++) {
+      const Pads& pd = pads[pi];
+      const size_t W = widths[(index + pi) % std::size(widths)], H = heights[(index * 5 + pi) % std::size(heights)];
+      const size_t ci = index++;
+      Conv2dShape s;
+      s.N = ci % 3 == 0 ? 2 : 1;
+      s.C = s.M = s.group = ci % 4 == 0 ? 2 : 3 + ci % 7;
+      s.H = H, s.W = W;
+      s.kH = g.kH, s.kW = g.kW;
+      s.strideH = s.strideW = g.s;
+      s.dilH = s.dilW = g.dil;
+      s.padT = pd.t, s.padL = pd.l, s.padB = pd.b, s.padR = pd.r;
+      const size_t eh = (g.kH - 1) * g.dil + 1, ew = (g.kW - 1) * g.dil + 1;
+      if (H + pd.t + pd.b < eh || W + pd.l + pd.r < ew) continue;
+      s.outH = (H + pd.t + pd.b - eh) / g.s + 1;
+      s.outW = (W + pd.l + pd.r - ew) / g.s + 1;
+      auto x = random_vec(s.N * s.C * H * W, rng);
+      auto w = random_vec(s.C * g.kH * g.kW, rng);
+      auto bias = random_vec(s.C, rng);
+      auto res = random_vec(s.N * s.C * s.outH * s.outW, rng);
+      for (int e = 0; e < 2; e++) {
+        Epilogue ep;
+        ep.act = Activation((ci * 2 + e) % (size_t(Activation::HardSigmoid) + 1));
+        ep.alpha = ep.act == Activation::Clip ? -0.25f : 0.2f;
+        ep.beta = 0.5f;
+        ep.residual = (ci + e) % 2 ? res.data() : nullptr;
+        const float* b = (ci + e) % 3 == 2 ? nullptr : bias.data();
+        std::vector<float> want(res.size());
+        conv2d(s, x.data(), w.data(), b, want.data(), ep, "reference", 1);
+        for (int threads : {1, 2}) {
+          std::vector<float> got(res.size(), NAN);
+          const KernelChoice k = conv2d(s, x.data(), w.data(), b, got.data(), ep, variant, threads);
+          const double err = max_rel_err(got, want);
+          char what[240];
+          std::snprintf(what, sizeof what,
+                        "%s N=%zu C=%zu HxW=%zux%zu k=%zux%zu s=%zu d=%zu pads=%zu,%zu,%zu,%zu act=%d bias=%d res=%d threads=%d",
+                        k.kernel.c_str(), s.N, s.C, H, W, g.kH, g.kW, g.s, g.dil, pd.t, pd.l, pd.b, pd.r, int(ep.act),
+                        b != nullptr, ep.residual != nullptr, threads);
+          report(err < 1e-4 && k.kernel.rfind("dwconv2d_f32_", 0) == 0, what, err);
+        }
+      }
+    }
+  }
+  // Planes large enough to be split over threads: many planes (runs of planes per task) and few
+  // planes (bands of rows), 3x3 and 5x5, MobileNet-sized.
+  struct Big {
+    size_t C, HW, k, s;
+  };
+  for (const Big& bg : {Big{2, 64, 3, 1}, Big{24, 28, 3, 2}, Big{3, 40, 5, 1}, Big{16, 14, 5, 2}}) {
+    Conv2dShape s;
+    s.C = s.M = s.group = bg.C;
+    s.H = s.W = bg.HW;
+    s.kH = s.kW = bg.k;
+    s.strideH = s.strideW = bg.s;
+    s.padT = s.padL = s.padB = s.padR = bg.k / 2;
+    s.outH = s.outW = (bg.HW + 2 * (bg.k / 2) - bg.k) / bg.s + 1;
+    auto x = random_vec(s.C * s.H * s.W, rng), w = random_vec(s.C * bg.k * bg.k, rng), bias = random_vec(s.C, rng);
+    auto res = random_vec(s.C * s.outH * s.outW, rng);
+    Epilogue ep;
+    ep.act = Activation::SiLU;
+    ep.residual = res.data();
+    std::vector<float> got(res.size()), want(res.size());
+    conv2d(s, x.data(), w.data(), bias.data(), want.data(), ep, "reference", 1);
+    const KernelChoice k = conv2d(s, x.data(), w.data(), bias.data(), got.data(), ep, variant, 2);
+    const double err = max_rel_err(got, want);
+    report(err < 1e-4, k.kernel + " threaded C=" + std::to_string(bg.C) + " HW=" + std::to_string(bg.HW) + " k=" +
+                           std::to_string(bg.k) + " s=" + std::to_string(bg.s),
+           err);
+  }
+}
+
 }  // namespace
 
 
@@ -448,6 +540,7 @@ int main() {
       test_conv(v.name, false, rng);
     } else if (family == "dwconv2d_f32") {
       test_conv(v.name, true, rng);
+      test_depthwise(v.name, rng);
     } else {
       test_conv(v.name, false, rng);
     }
