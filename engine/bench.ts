@@ -163,19 +163,39 @@ interface ConvLayer {
   group?: number;
 }
 
+// The distinct convolutions of ResNet-18 (every 3x3, the stem and the 1x1 stride-2 shortcuts) and
+// the pointwise (1x1) convolutions of MobileNet-v2 and EfficientNet-B0 at batch 1, 224x224 input;
+// their depthwise layers are the `depthwise` kind's.
 const CONV_LAYERS: ConvLayer[] = [
-  { layer: 'stem 7x7 s2 3->64 224', C: 3, M: 64, HW: 224, k: 7, stride: 2 },
-  { layer: '3x3 s1 64ch 56x56', C: 64, M: 64, HW: 56, k: 3, stride: 1 },
-  { layer: '1x1 256->64 56x56', C: 256, M: 64, HW: 56, k: 1, stride: 1 },
-  { layer: '1x1 64->256 56x56', C: 64, M: 256, HW: 56, k: 1, stride: 1 },
-  { layer: '3x3 s2 128ch 56x56', C: 128, M: 128, HW: 56, k: 3, stride: 2 },
-  { layer: '3x3 s1 256ch 14x14', C: 256, M: 256, HW: 14, k: 3, stride: 1 },
-  { layer: 'depthwise 3x3 s1 144ch 56x56', C: 144, M: 144, HW: 56, k: 3, stride: 1, group: 144 },
-  { layer: 'depthwise 3x3 s2 96ch 112x112', C: 96, M: 96, HW: 112, k: 3, stride: 2, group: 96 },
+  { layer: 'ResNet-18 stem 7x7 s2 3->64 224', C: 3, M: 64, HW: 224, k: 7, stride: 2 },
+  { layer: 'ResNet-18 3x3 s1 64->64 56', C: 64, M: 64, HW: 56, k: 3, stride: 1 },
+  { layer: 'ResNet-18 3x3 s2 64->128 56', C: 64, M: 128, HW: 56, k: 3, stride: 2 },
+  { layer: 'ResNet-18 3x3 s1 128->128 28', C: 128, M: 128, HW: 28, k: 3, stride: 1 },
+  { layer: 'ResNet-18 1x1 s2 64->128 56', C: 64, M: 128, HW: 56, k: 1, stride: 2 },
+  { layer: 'ResNet-18 3x3 s2 128->256 28', C: 128, M: 256, HW: 28, k: 3, stride: 2 },
+  { layer: 'ResNet-18 3x3 s1 256->256 14', C: 256, M: 256, HW: 14, k: 3, stride: 1 },
+  { layer: 'ResNet-18 1x1 s2 128->256 28', C: 128, M: 256, HW: 28, k: 1, stride: 2 },
+  { layer: 'ResNet-18 3x3 s2 256->512 14', C: 256, M: 512, HW: 14, k: 3, stride: 2 },
+  { layer: 'ResNet-18 3x3 s1 512->512 7', C: 512, M: 512, HW: 7, k: 3, stride: 1 },
+  { layer: 'ResNet-18 1x1 s2 256->512 14', C: 256, M: 512, HW: 14, k: 1, stride: 2 },
+  { layer: 'MobileNet-v2 1x1 16->96 112', C: 16, M: 96, HW: 112, k: 1, stride: 1 },
+  { layer: 'MobileNet-v2 1x1 144->24 56', C: 144, M: 24, HW: 56, k: 1, stride: 1 },
+  { layer: 'MobileNet-v2 1x1 32->192 28', C: 32, M: 192, HW: 28, k: 1, stride: 1 },
+  { layer: 'MobileNet-v2 1x1 384->64 14', C: 384, M: 64, HW: 14, k: 1, stride: 1 },
+  { layer: 'MobileNet-v2 1x1 576->96 14', C: 576, M: 96, HW: 14, k: 1, stride: 1 },
+  { layer: 'MobileNet-v2 1x1 960->160 7', C: 960, M: 160, HW: 7, k: 1, stride: 1 },
+  { layer: 'MobileNet-v2 1x1 320->1280 7', C: 320, M: 1280, HW: 7, k: 1, stride: 1 },
+  { layer: 'EfficientNet-B0 stem 3x3 s2 3->32 224', C: 3, M: 32, HW: 224, k: 3, stride: 2 },
+  { layer: 'EfficientNet-B0 1x1 96->24 56', C: 96, M: 24, HW: 56, k: 1, stride: 1 },
+  { layer: 'EfficientNet-B0 1x1 144->40 28', C: 144, M: 40, HW: 28, k: 1, stride: 1 },
+  { layer: 'EfficientNet-B0 1x1 240->80 14', C: 240, M: 80, HW: 14, k: 1, stride: 1 },
+  { layer: 'EfficientNet-B0 1x1 480->112 14', C: 480, M: 112, HW: 14, k: 1, stride: 1 },
+  { layer: 'EfficientNet-B0 1x1 672->192 7', C: 672, M: 192, HW: 7, k: 1, stride: 1 },
+  { layer: 'EfficientNet-B0 1x1 1152->320 7', C: 1152, M: 320, HW: 7, k: 1, stride: 1 },
 ];
 
 function benchConv(native: NativeBackend, peak: PeakInfo, o: Required<BenchOptions>): ComputeResult[] {
-  const layers = o.quick ? CONV_LAYERS.filter((l) => l.HW <= 56 && l.C * l.M <= 128 * 128) : CONV_LAYERS;
+  const layers = o.quick ? CONV_LAYERS.filter((l) => l.HW <= 28 && l.C * l.M <= 128 * 128) : CONV_LAYERS;
   const out: ComputeResult[] = [];
   for (const l of layers) {
     const group = l.group ?? 1;
