@@ -22,6 +22,8 @@ export interface NodeTiming {
   outputShapes: (number[] | null)[];
   /** Bytes of the input and output tensors (what the op must at least move). */
   bytes: number;
+  /** Nanoseconds the native kernels reported for this node (0 when it ran in TypeScript). */
+  kernelNs: number;
 }
 
 export interface RunOptions {
@@ -37,6 +39,8 @@ export interface RunOptions {
 export interface RunResult {
   outputs: Value[];
   timings: NodeTiming[];
+  /** Nanoseconds the native kernels reported over the whole run (kept with timings off too). */
+  kernelNs: number;
 }
 
 export class ExecutionError extends Error {
@@ -187,18 +191,19 @@ export class Plan {
     const scope = new Scope();
     for (const [k, v] of g.initializers) scope.values.set(k, v);
     g.inputs.forEach((vi, i) => scope.values.set(vi.name, inputs[i]));
-    const outputs = withPool(this.pool, () => this.runGraph(g, scope, opts, timings, ''));
+    const state = { kernelNs: 0 };
+    const outputs = withPool(this.pool, () => this.runGraph(g, scope, opts, timings, '', state));
     const keep = new Set<ArrayBufferLike>();
     for (const v of outputs) for (const t of v === null ? [] : 'kind' in v ? v.items : [v]) if (!Array.isArray(t.data)) keep.add(t.data.buffer);
     this.pool.reclaim(keep);
-    return { outputs, timings };
+    return { outputs, timings, kernelNs: state.kernelNs };
   }
 
-  private runGraph(g: Graph, scope: Scope, opts: RunOptions, timings: NodeTiming[], path: string): Value[] {
+  private runGraph(g: Graph, scope: Scope, opts: RunOptions, timings: NodeTiming[], path: string, state: { kernelNs: number }): Value[] {
     const order = this.orders.get(g) ?? topoSort(g.nodes, new Set());
     for (const node of order) {
       if (opts.signal?.aborted) throw new Error('the run was cancelled');
-      this.runNode(node, scope, opts, timings, path);
+      this.runNode(node, scope, opts, timings, path, state);
     }
     return g.outputs.map((o) => {
       if (!scope.has(o.name)) throw new Error(`graph output '${o.name}' was never produced`);
@@ -206,7 +211,7 @@ export class Plan {
     });
   }
 
-  private runNode(node: Node, scope: Scope, opts: RunOptions, timings: NodeTiming[], path: string): void {
+  private runNode(node: Node, scope: Scope, opts: RunOptions, timings: NodeTiming[], path: string, state: { kernelNs: number }): void {
     const r = this.resolved.get(node);
     if (!r) throw new ExecutionError(node, `node '${node.name}' was not prepared`);
     const inputs = node.inputs.map((name) => {
@@ -227,7 +232,7 @@ export class Plan {
         const s = new Scope(scope);
         sub.initializers.forEach((v, k) => s.values.set(k, v));
         sub.inputs.forEach((vi, i) => s.values.set(vi.name, subInputs[i] ?? null));
-        return this.runGraph(sub, s, opts, timings, innerPath);
+        return this.runGraph(sub, s, opts, timings, innerPath, state);
       },
       report: (k: KernelReport) => {
         report = k;
@@ -236,13 +241,15 @@ export class Plan {
     const t0 = process.hrtime.bigint();
     let outs: Value[];
     try {
-      outs = r.entry ? r.entry.impl(ctx, inputs) : this.callFunction(r.fn!, node, inputs, opts, timings, innerPath);
+      outs = r.entry ? r.entry.impl(ctx, inputs) : this.callFunction(r.fn!, node, inputs, opts, timings, innerPath, state);
     } catch (e) {
       if (e instanceof ExecutionError) throw e;
       const msg = e instanceof Error ? e.message : String(e);
       throw new ExecutionError(node, `node '${node.name}' (${node.opType}): ${msg}`);
     }
     const ns = Number(process.hrtime.bigint() - t0);
+    const kernelNs = report.nativeNs ?? 0;
+    state.kernelNs += kernelNs;
     node.outputs.forEach((name, i) => {
       if (name) scope.values.set(name, outs[i] === undefined ? null : outs[i]);
     });
@@ -258,11 +265,20 @@ export class Plan {
         inputShapes: inputs.map(valueShape),
         outputShapes: outs.map(valueShape),
         bytes: inputs.reduce((a: number, v) => a + valueBytes(v), 0) + outs.reduce((a: number, v) => a + valueBytes(v), 0),
+        kernelNs,
       });
     }
   }
 
-  private callFunction(fn: ModelFunction, node: Node, inputs: (Value | undefined)[], opts: RunOptions, timings: NodeTiming[], path: string): Value[] {
+  private callFunction(
+    fn: ModelFunction,
+    node: Node,
+    inputs: (Value | undefined)[],
+    opts: RunOptions,
+    timings: NodeTiming[],
+    path: string,
+    state: { kernelNs: number },
+  ): Value[] {
     const body = (fn as ModelFunction & { body?: Graph }).body!;
     const attrs: Record<string, AttrValue> = { ...fn.attributeDefaults, ...node.attrs };
     const bind = (n: Node): Node => {
@@ -280,7 +296,7 @@ export class Plan {
     for (const inner of order) {
       const bound = bind(inner);
       this.resolved.set(bound, this.resolved.get(inner)!);
-      this.runNode(bound, s, opts, timings, path);
+      this.runNode(bound, s, opts, timings, path, state);
       this.resolved.delete(bound);
     }
     return fn.outputs.map((o) => s.get(o) ?? null);
