@@ -2,7 +2,7 @@
 import type { Graph, Model, ModelFunction, Node, AttrValue } from './graph.js';
 import { Tensor } from './tensor.js';
 import { findOp, unsupportedMessage } from './registry.js';
-import { Attrs, OpError, type KernelReport, type Mode, type OpEntry, type Value } from './ops/types.js';
+import { Attrs, OpError, type KernelReport, type Mode, type OpContext, type OpEntry, type Value } from './ops/types.js';
 import type { NativeBackend } from './native.js';
 import { BufferPool, withPool } from './buffer-pool.js';
 
@@ -113,18 +113,67 @@ export function topoSort(nodes: Node[], available: Set<string>): Node[] {
 class Scope {
   readonly values = new Map<string, Value>();
   constructor(readonly parent?: Scope) {}
+  /** The value bound to `name` here or in an enclosing scope; undefined when none is (values are never undefined). */
   get(name: string): Value | undefined {
-    return this.values.has(name) ? this.values.get(name) : this.parent?.get(name);
-  }
-  has(name: string): boolean {
-    return this.values.has(name) || (this.parent?.has(name) ?? false);
+    const v = this.values.get(name);
+    return v !== undefined ? v : this.parent?.get(name);
   }
 }
 
-interface Resolved {
-  entry?: OpEntry;
-  fn?: ModelFunction;
-  version: number;
+/** What one run carries through every node: options, the timings it collects, the kernel time. */
+interface RunState {
+  readonly opts: RunOptions;
+  readonly timings: NodeTiming[];
+  kernelNs: number;
+}
+
+const TS_REFERENCE: KernelReport = { kernel: 'ts_reference', isa: 'scalar' };
+
+/**
+ * A node's OpContext, made once per plan and reused on every run: its attributes, its input
+ * buffer and what its op keeps between runs (memo) stay; mode, threads, backend and the scope it
+ * runs in are set before each call.
+ */
+class NodeContext implements OpContext {
+  readonly attrs: Attrs;
+  /** Scratch for the node's input values, refilled on every call. */
+  readonly inputs: (Value | undefined)[];
+  mode: Mode = 'eager';
+  threads = 1;
+  native!: NativeBackend;
+  memo: unknown = undefined;
+  last: KernelReport = TS_REFERENCE;
+  scope!: Scope;
+  state!: RunState;
+  /** Subgraph path of the node's own scope ("" at top level). */
+  path = '';
+
+  constructor(
+    private readonly plan: Plan,
+    readonly node: Node,
+    readonly opset: number,
+    readonly entry: OpEntry | undefined,
+    readonly fn: ModelFunction | undefined,
+  ) {
+    this.attrs = new Attrs(node);
+    this.inputs = new Array<Value | undefined>(node.inputs.length);
+  }
+
+  /** The path of the subgraphs this node runs. */
+  get innerPath(): string {
+    return this.path ? `${this.path}/${this.node.name}` : this.node.name;
+  }
+
+  runSubgraph(sub: Graph, subInputs: Value[]): Value[] {
+    const s = new Scope(this.scope);
+    sub.initializers.forEach((v, k) => s.values.set(k, v));
+    sub.inputs.forEach((vi, i) => s.values.set(vi.name, subInputs[i] ?? null));
+    return this.plan.runGraph(sub, s, this.state, this.innerPath);
+  }
+
+  report(k: KernelReport): void {
+    this.last = k;
+  }
 }
 
 /**
@@ -132,20 +181,22 @@ interface Resolved {
  * anything runs. Immutable and reusable; each run keeps its own state.
  */
 export class Plan {
-  private readonly resolved = new Map<Node, Resolved>();
-  private readonly orders = new Map<Graph, Node[]>();
+  private readonly contexts = new Map<Node, NodeContext>();
+  private readonly orders = new Map<Graph, NodeContext[]>();
   private readonly functions = new Map<string, ModelFunction>();
   /** Intermediate buffers recycled from run to run (per-run state kept off the hot path). */
   private readonly pool = new BufferPool();
+  /** The main graph's initializers, the parent scope of every run. */
+  private readonly constants = new Scope();
 
   constructor(readonly model: Model) {
     for (const f of model.functions) this.functions.set(`${f.domain}::${f.name}`, f);
     this.prepare(model.graph, model.opsets, new Set());
+    for (const [k, v] of model.graph.initializers) this.constants.values.set(k, v);
   }
 
   private prepare(g: Graph, opsets: Map<string, number>, outer: Set<string>): void {
     const available = new Set<string>([...outer, ...g.inputs.map((i) => i.name), ...g.initializers.keys()]);
-    this.orders.set(g, topoSort(g.nodes, available));
     for (const n of g.nodes) {
       const version = opsets.get(n.domain);
       const fn = this.functions.get(`${n.domain}::${n.opType}`);
@@ -154,7 +205,7 @@ export class Plan {
         if (version === undefined) throw new OpError(`op ${n.opType} (node '${n.name}'): the model imports no opset for domain '${n.domain}'`);
         throw new OpError(`${unsupportedMessage(n.opType, n.domain, version)} (node '${n.name}')`);
       }
-      this.resolved.set(n, { entry, fn: entry ? undefined : fn, version: version ?? 0 });
+      this.contexts.set(n, new NodeContext(this, n, version ?? 0, entry, entry ? undefined : fn));
       if (fn && !entry) {
         const body: Graph = {
           name: fn.name,
@@ -164,7 +215,7 @@ export class Plan {
           initializers: new Map(),
           valueInfo: new Map(),
         };
-        if (!this.orders.has(body)) {
+        if (!(fn as ModelFunction & { body?: Graph }).body) {
           const merged = new Map([...opsets, ...fn.opsets]);
           this.prepare(body, merged, new Set());
           (fn as ModelFunction & { body?: Graph }).body = body;
@@ -175,6 +226,10 @@ export class Plan {
         for (const s of subs) this.prepare(s, opsets, new Set([...available, ...g.nodes.flatMap((x) => x.outputs)]));
       }
     }
+    this.orders.set(
+      g,
+      topoSort(g.nodes, available).map((n) => this.contexts.get(n)!),
+    );
   }
 
   /** Number of nodes in the main graph. */
@@ -187,74 +242,77 @@ export class Plan {
     if (inputs.length !== g.inputs.length) {
       throw new Error(`the model has ${g.inputs.length} inputs (${g.inputs.map((i) => i.name).join(', ')}), ${inputs.length} were given`);
     }
-    const timings: NodeTiming[] = [];
-    const scope = new Scope();
-    for (const [k, v] of g.initializers) scope.values.set(k, v);
+    const state: RunState = { opts, timings: [], kernelNs: 0 };
+    const scope = new Scope(this.constants);
     g.inputs.forEach((vi, i) => scope.values.set(vi.name, inputs[i]));
-    const state = { kernelNs: 0 };
-    const outputs = withPool(this.pool, () => this.runGraph(g, scope, opts, timings, '', state));
+    const outputs = withPool(this.pool, () => this.runGraph(g, scope, state, ''));
     const keep = new Set<ArrayBufferLike>();
     for (const v of outputs) for (const t of v === null ? [] : 'kind' in v ? v.items : [v]) if (!Array.isArray(t.data)) keep.add(t.data.buffer);
     this.pool.reclaim(keep);
-    return { outputs, timings, kernelNs: state.kernelNs };
+    return { outputs, timings: state.timings, kernelNs: state.kernelNs };
   }
 
-  private runGraph(g: Graph, scope: Scope, opts: RunOptions, timings: NodeTiming[], path: string, state: { kernelNs: number }): Value[] {
-    const order = this.orders.get(g) ?? topoSort(g.nodes, new Set());
-    for (const node of order) {
-      if (opts.signal?.aborted) throw new Error('the run was cancelled');
-      this.runNode(node, scope, opts, timings, path, state);
+  /** Runs a graph's nodes in order in `scope` (also the bodies of If/Loop/Scan through their node's context). */
+  runGraph(g: Graph, scope: Scope, state: RunState, path: string): Value[] {
+    const order = this.orders.get(g);
+    if (!order) throw new Error(`graph '${g.name}' was not prepared with the plan`);
+    const signal = state.opts.signal;
+    for (let i = 0; i < order.length; i++) {
+      if (signal?.aborted) throw new Error('the run was cancelled');
+      this.runNode(order[i], scope, state, path);
     }
     return g.outputs.map((o) => {
-      if (!scope.has(o.name)) throw new Error(`graph output '${o.name}' was never produced`);
-      return scope.get(o.name) ?? null;
+      const v = scope.get(o.name);
+      if (v === undefined) throw new Error(`graph output '${o.name}' was never produced`);
+      return v;
     });
   }
 
-  private runNode(node: Node, scope: Scope, opts: RunOptions, timings: NodeTiming[], path: string, state: { kernelNs: number }): void {
-    const r = this.resolved.get(node);
-    if (!r) throw new ExecutionError(node, `node '${node.name}' was not prepared`);
-    const inputs = node.inputs.map((name) => {
-      if (!name) return undefined;
-      if (!scope.has(name)) throw new ExecutionError(node, `node '${node.name}' (${node.opType}): input '${name}' is not produced by any node`);
-      return scope.get(name);
-    });
-    let report: KernelReport = { kernel: 'ts_reference', isa: 'scalar' };
-    const innerPath = path ? `${path}/${node.name}` : node.name;
-    const ctx = {
-      node,
-      opset: r.version,
-      mode: opts.mode,
-      threads: opts.threads,
-      attrs: new Attrs(node),
-      native: opts.native,
-      runSubgraph: (sub: Graph, subInputs: Value[]) => {
-        const s = new Scope(scope);
-        sub.initializers.forEach((v, k) => s.values.set(k, v));
-        sub.inputs.forEach((vi, i) => s.values.set(vi.name, subInputs[i] ?? null));
-        return this.runGraph(sub, s, opts, timings, innerPath, state);
-      },
-      report: (k: KernelReport) => {
-        report = k;
-      },
-    };
-    const t0 = process.hrtime.bigint();
+  private runNode(ctx: NodeContext, scope: Scope, state: RunState, path: string): void {
+    const node = ctx.node;
+    const names = node.inputs;
+    const inputs = ctx.inputs;
+    for (let i = 0; i < names.length; i++) {
+      const name = names[i];
+      if (!name) {
+        inputs[i] = undefined;
+        continue;
+      }
+      const v = scope.get(name);
+      if (v === undefined) throw new ExecutionError(node, `node '${node.name}' (${node.opType}): input '${name}' is not produced by any node`);
+      inputs[i] = v;
+    }
+    const opts = state.opts;
+    ctx.mode = opts.mode;
+    ctx.threads = opts.threads;
+    ctx.native = opts.native;
+    ctx.scope = scope;
+    ctx.state = state;
+    ctx.path = path;
+    ctx.last = TS_REFERENCE;
+    const timed = opts.timings === true;
+    const t0 = timed ? process.hrtime.bigint() : 0n;
     let outs: Value[];
     try {
-      outs = r.entry ? r.entry.impl(ctx, inputs) : this.callFunction(r.fn!, node, inputs, opts, timings, innerPath, state);
+      outs = ctx.entry ? ctx.entry.impl(ctx, inputs) : this.callFunction(ctx.fn!, node, inputs, state, ctx.innerPath);
     } catch (e) {
       if (e instanceof ExecutionError) throw e;
       const msg = e instanceof Error ? e.message : String(e);
       throw new ExecutionError(node, `node '${node.name}' (${node.opType}): ${msg}`);
     }
-    const ns = Number(process.hrtime.bigint() - t0);
+    const ns = timed ? Number(process.hrtime.bigint() - t0) : 0;
+    const report = ctx.last;
     const kernelNs = report.nativeNs ?? 0;
     state.kernelNs += kernelNs;
-    node.outputs.forEach((name, i) => {
-      if (name) scope.values.set(name, outs[i] === undefined ? null : outs[i]);
-    });
-    if (opts.timings) {
-      timings.push({
+    const outNames = node.outputs;
+    for (let i = 0; i < outNames.length; i++) {
+      if (outNames[i]) scope.values.set(outNames[i], outs[i] === undefined ? null : outs[i]);
+    }
+    if (timed) {
+      let bytes = 0;
+      for (const v of inputs) bytes += valueBytes(v);
+      for (const v of outs) bytes += valueBytes(v);
+      state.timings.push({
         node,
         scope: path,
         ns,
@@ -264,21 +322,15 @@ export class Plan {
         flops: report.flops ?? 0,
         inputShapes: inputs.map(valueShape),
         outputShapes: outs.map(valueShape),
-        bytes: inputs.reduce((a: number, v) => a + valueBytes(v), 0) + outs.reduce((a: number, v) => a + valueBytes(v), 0),
+        bytes,
         kernelNs,
       });
     }
+    // Drop the references so the scratch does not keep this run's tensors alive after it.
+    inputs.fill(undefined);
   }
 
-  private callFunction(
-    fn: ModelFunction,
-    node: Node,
-    inputs: (Value | undefined)[],
-    opts: RunOptions,
-    timings: NodeTiming[],
-    path: string,
-    state: { kernelNs: number },
-  ): Value[] {
+  private callFunction(fn: ModelFunction, node: Node, inputs: (Value | undefined)[], state: RunState, path: string): Value[] {
     const body = (fn as ModelFunction & { body?: Graph }).body!;
     const attrs: Record<string, AttrValue> = { ...fn.attributeDefaults, ...node.attrs };
     const bind = (n: Node): Node => {
@@ -292,12 +344,10 @@ export class Plan {
     };
     const s = new Scope();
     fn.inputs.forEach((name, i) => s.values.set(name, inputs[i] ?? null));
-    const order = this.orders.get(body)!;
-    for (const inner of order) {
-      const bound = bind(inner);
-      this.resolved.set(bound, this.resolved.get(inner)!);
-      this.runNode(bound, s, opts, timings, path, state);
-      this.resolved.delete(bound);
+    for (const inner of this.orders.get(body)!) {
+      // The call's attributes bind into the body's nodes: a context per call, not kept.
+      const bound = new NodeContext(this, bind(inner.node), inner.opset, inner.entry, inner.fn);
+      this.runNode(bound, s, state, path);
     }
     return fn.outputs.map((o) => s.get(o) ?? null);
   }
