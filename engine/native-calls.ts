@@ -1,7 +1,8 @@
 // Prepared kernel calls: a GEMM, conv, binary or unary call whose shape, epilogue, variant and
-// thread count are checked and packed once, then run many times on different arrays. Eager keeps
-// one per node between runs of a plan; a run is then one addon call with positional arguments
-// that returns the kernel's nanoseconds (the addon still checks every length: see napi_calls.cc).
+// thread count are checked once and kept by the addon behind a handle, then run many times on
+// different arrays. Eager keeps one per node between runs of a plan; a run is one addon call with
+// positional arguments that returns the kernel's nanoseconds (the addon still checks every
+// array's type and length: see native/src/napi_calls.cc).
 import type { BinaryOpName, Conv2dParams, FusedEpilogue, GemmParams, RunOptions, UnaryOpName } from './native.js';
 
 /** What a prepared call runs, known before it runs. */
@@ -42,15 +43,23 @@ export interface PreparedCalls {
   prepareUnary(op: UnaryOpName, alpha?: number, beta?: number, opts?: RunOptions): PreparedUnary;
 }
 
+/** A call the addon prepared: an opaque handle to pass back on every run, and what it runs. */
+export interface AddonCall {
+  handle: unknown;
+  kernel: string;
+  isa: string;
+}
+
 /** The addon's prepared-call surface (native/src/napi_calls.cc). */
 export interface CallAddon {
-  variants(): { name: string }[];
-  resolveVariant(family: string, request: string): { index: number; name: string; isa: string };
-  conv2dKernel(params: Float64Array, variant: number): { kernel: string; isa: string };
-  conv2dCall(x: Float32Array, w: Float32Array, bias: Float32Array | null, y: Float32Array, residual: Float32Array | null, params: Float64Array): number;
-  gemmCall(a: Float32Array, b: Float32Array, c: Float32Array, bias: Float32Array | null, residual: Float32Array | null, params: Float64Array): number;
-  binaryCall(op: number, a: Float32Array, b: Float32Array, y: Float32Array, startsA: Int32Array, stepA: number, startsB: Int32Array, stepB: number, n: number, threads: number, variant: number): number;
-  unaryCall(op: number, x: Float32Array, y: Float32Array, alpha: number, beta: number, threads: number, variant: number): number;
+  conv2dPrepare(params: Float64Array, variant: string): AddonCall;
+  conv2dRun(handle: unknown, x: Float32Array, w: Float32Array, bias: Float32Array | null, y: Float32Array, residual: Float32Array | null): number;
+  gemmPrepare(params: Float64Array, variant: string): AddonCall;
+  gemmRun(handle: unknown, a: Float32Array, b: Float32Array, c: Float32Array, bias: Float32Array | null, residual: Float32Array | null): number;
+  binaryPrepare(op: number, startsA: Int32Array, stepA: number, startsB: Int32Array, stepB: number, n: number, threads: number, variant: string): AddonCall;
+  binaryRun(handle: unknown, a: Float32Array, b: Float32Array, y: Float32Array): number;
+  unaryPrepare(op: number, alpha: number, beta: number, threads: number, variant: string): AddonCall;
+  unaryRun(handle: unknown, x: Float32Array, y: Float32Array): number;
 }
 
 /** The argument checks of engine/native.ts, shared so both call styles reject the same mistakes alike. */
@@ -69,42 +78,18 @@ const CONV_DEFAULTS: Partial<Record<(typeof CONV_FIELDS)[number], number>> = { s
 const CONV_MIN: Partial<Record<(typeof CONV_FIELDS)[number], number>> = { C: 1, M: 1, kH: 1, kW: 1, strideH: 1, strideW: 1, dilH: 1, dilW: 1, group: 1 };
 
 export function preparedCalls(addon: CallAddon, check: CallChecks): PreparedCalls {
-  let codes: Map<string, number> | undefined;
-  /** -1 auto, -2 reference, else the variant's index in the addon's table. */
-  const variantCode = (variant: string): number => {
-    if (variant === 'auto') return -1;
-    if (variant === 'reference') return -2;
-    codes ??= new Map(addon.variants().map((v, i) => [v.name, i]));
-    const code = codes.get(variant);
-    if (code === undefined) throw check.error(`unknown kernel variant '${variant}'`);
-    return code;
-  };
-  const resolved = new Map<string, { index: number; name: string; isa: string }>();
-  const resolve = (family: string, variant: string) => {
-    const key = `${family}\u0000${variant}`;
-    let r = resolved.get(key);
-    if (!r) {
-      r = addon.resolveVariant(family, variant);
-      resolved.set(key, r);
-    }
-    return r;
-  };
   const act = (p: FusedEpilogue): [number, number, number] => [check.activation(p), p.actAlpha ?? 0, p.actBeta ?? 0];
 
   return {
     prepareConv2d(p, opts) {
       const { variant, threads } = check.options(opts);
-      const params = new Float64Array(CONV_FIELDS.length + 5);
+      const params = new Float64Array(CONV_FIELDS.length + 4);
       CONV_FIELDS.forEach((k, i) => {
         params[i] = check.count(p[k] ?? CONV_DEFAULTS[k], k, CONV_MIN[k] ?? 0);
       });
-      params.set([...act(p), threads, variantCode(variant)], CONV_FIELDS.length);
-      const kernel = addon.conv2dKernel(params, params[CONV_FIELDS.length + 4]);
-      return {
-        kernel: kernel.kernel,
-        isa: kernel.isa,
-        run: (x, w, bias, y, residual) => addon.conv2dCall(x, w, bias, y, residual ?? null, params),
-      };
+      params.set([...act(p), threads], CONV_FIELDS.length);
+      const { handle, kernel, isa } = addon.conv2dPrepare(params, variant);
+      return { kernel, isa, run: (x, w, bias, y, residual) => addon.conv2dRun(handle, x, w, bias, y, residual ?? null) };
     },
     prepareGemm(p, opts) {
       const { variant, threads } = check.options(opts);
@@ -117,7 +102,6 @@ export function preparedCalls(addon: CallAddon, check: CallChecks): PreparedCall
       ] as const) {
         if (v !== undefined && typeof v !== 'number') throw check.error(`${k} must be a number`);
       }
-      const v = resolve('matmul_f32', variant);
       const params = Float64Array.from([
         M,
         N,
@@ -132,9 +116,9 @@ export function preparedCalls(addon: CallAddon, check: CallChecks): PreparedCall
         check.count(p.strideC ?? M * N, 'strideC'),
         ...act(p),
         threads,
-        v.index,
       ]);
-      return { kernel: v.name, isa: v.isa, run: (a, b, c, bias, residual) => addon.gemmCall(a, b, c, bias ?? null, residual ?? null, params) };
+      const { handle, kernel, isa } = addon.gemmPrepare(params, variant);
+      return { kernel, isa, run: (a, b, c, bias, residual) => addon.gemmRun(handle, a, b, c, bias ?? null, residual ?? null) };
     },
     prepareBinary(op, rows, opts) {
       const code = check.binaryOp(op);
@@ -149,16 +133,15 @@ export function preparedCalls(addon: CallAddon, check: CallChecks): PreparedCall
       ] as const) {
         if (s !== 0 && s !== 1) throw check.error(`${k} must be 0 or 1, got ${String(s)}`);
       }
-      const v = resolve('binary_f32', variant);
-      const { startsA, stepA, startsB, stepB } = rows;
-      return { kernel: v.name, isa: v.isa, run: (a, b, y) => addon.binaryCall(code, a, b, y, startsA, stepA, startsB, stepB, n, threads, v.index) };
+      const { handle, kernel, isa } = addon.binaryPrepare(code, rows.startsA, rows.stepA, rows.startsB, rows.stepB, n, threads, variant);
+      return { kernel, isa, run: (a, b, y) => addon.binaryRun(handle, a, b, y) };
     },
     prepareUnary(op, alpha = 0, beta = 0, opts) {
       const code = check.unaryOp(op);
       if (typeof alpha !== 'number' || typeof beta !== 'number') throw check.error('alpha and beta must be numbers');
       const { variant, threads } = check.options(opts);
-      const v = resolve('unary_f32', variant);
-      return { kernel: v.name, isa: v.isa, run: (x, y) => addon.unaryCall(code, x, y, alpha, beta, threads, v.index) };
+      const { handle, kernel, isa } = addon.unaryPrepare(code, alpha, beta, threads, variant);
+      return { kernel, isa, run: (x, y) => addon.unaryRun(handle, x, y) };
     },
   };
 }

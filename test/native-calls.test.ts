@@ -112,7 +112,7 @@ describe('prepared calls', () => {
     expect(() => native.prepareGemm({ M: 1, N: 1, K: 1, act: 'Swish' as 'Relu' })).toThrow(/unknown fused activation 'Swish'/);
     expect(() => native.prepareConv2d({ ...convCases[0], outH: 10 })).toThrow(/does not match/);
     expect(() => native.prepareConv2d({ ...convCases[0], C: 0 })).toThrow(/C must be an integer >= 1/);
-    expect(() => native.prepareConv2d(convCases[0], { variant: 'no_such_kernel' })).toThrow(/unknown kernel variant 'no_such_kernel'/);
+    expect(() => native.prepareConv2d(convCases[0], { variant: 'no_such_kernel' })).toThrow(/unknown conv2d kernel variant 'no_such_kernel'/);
     expect(() => native.prepareBinary('Pow' as 'Add', { n: 1, startsA: new Int32Array(1), stepA: 1, startsB: new Int32Array(1), stepB: 1 })).toThrow(/unknown binary op 'Pow'/);
     expect(() => native.prepareBinary('Add', { n: 1, startsA: new Int32Array(1), stepA: 2, startsB: new Int32Array(1), stepB: 1 })).toThrow(/stepA must be 0 or 1/);
     expect(() => native.prepareUnary('Erf' as 'Relu')).toThrow(/unknown unary op 'Erf'/);
@@ -132,24 +132,32 @@ describe('prepared calls', () => {
     expect(() => gemm.run(new Float32Array(16), new Float32Array(16), new Float32Array(15))).toThrow(/c has 15 elements/);
     expect(() => gemm.run(new Float32Array(16), new Float32Array(16), new Float32Array(16), null, new Float32Array(8))).toThrow(/residual has 8 elements/);
     const add = native.prepareBinary('Add', { n: 8, startsA: Int32Array.from([0, 8]), stepA: 1, startsB: Int32Array.from([0, 0]), stepB: 1 });
-    expect(() => add.run(new Float32Array(15), new Float32Array(8), new Float32Array(16))).toThrow(/a row start out of range/);
+    expect(() => add.run(new Float32Array(15), new Float32Array(8), new Float32Array(16))).toThrow(/a has 15 elements but the parameters need 16/);
     expect(() => add.run(new Float32Array(16), new Float32Array(8), new Float32Array(12))).toThrow(/y has 12 elements/);
     expect(() => native.prepareUnary('Relu').run(new Float32Array(8), new Float32Array(4))).toThrow(/y has 4 elements/);
   });
 
-  it('the addon re-checks what the wrapper packed (a bad params block cannot reach a kernel)', () => {
+  it('the addon re-checks what the wrapper packed (a bad params block or handle cannot reach a kernel)', () => {
     const raw = createRequire(__filename)('node-gyp-build')(ROOT) as Record<string, (...args: unknown[]) => unknown>;
     const a = new Float32Array(16);
-    const params = Float64Array.from([4, 4, 4, 0, 0, 1, 0, 1, 16, 16, 16, 0, 0, 0, 1, -1]);
-    expect(raw.gemmCall(a, a, a, null, null, params)).toBeGreaterThanOrEqual(0);
-    expect(() => raw.gemmCall(a, a, a, null, null, params.subarray(0, 10))).toThrow(/params has 10 entries, needs 16/);
-    expect(() => raw.gemmCall(a, a, a, null, null, Float64Array.from([4, 4, -4, 0, 0, 1, 0, 1, 16, 16, 16, 0, 0, 0, 1, -1]))).toThrow(/K must be a non-negative integer/);
-    expect(() => raw.gemmCall(a, a, a, null, null, Float64Array.from([8, 8, 8, 0, 0, 1, 0, 1, 64, 64, 64, 0, 0, 0, 1, -1]))).toThrow(/a has 16 elements but the parameters need 64/);
-    expect(() => raw.gemmCall(a, a, a, null, null, Float64Array.from([4, 4, 4, 0, 0, 1, 0, 1, 16, 16, 16, 0, 0, 0, 0, -1]))).toThrow(/threads must be between 1 and 256/);
-    expect(() => raw.gemmCall(a, a, a, null, null, Float64Array.from([4, 4, 4, 0, 0, 1, 0, 1, 16, 16, 16, 0, 0, 0, 1, 9999]))).toThrow(/unknown kernel variant code/);
-    expect(() => raw.gemmCall(a, a, a, null, null, Float64Array.from([4, 4, 4, 0, 0, 1, 0, 1, 16, 16, 16, 42, 0, 0, 1, -1]))).toThrow(/act must be/);
-    expect(() => raw.binaryCall(0, a, a, a, Int32Array.from([0, 8]), 1, Int32Array.from([0]), 1, 8, 1, -1)).toThrow(/one entry per row/);
-    expect(() => raw.unaryCall(0, a, a, 0, 0, 1)).toThrow(/needs 7 arguments/);
-    expect(() => raw.conv2dCall(a, a, null, a, null, new Float64Array(23))).toThrow(/conv2d: group must divide C and M/);
+    const params = (p: number[]) => Float64Array.from(p);
+    const ok = [4, 4, 4, 0, 0, 1, 0, 1, 16, 16, 16, 0, 0, 0, 1];
+    const call = raw.gemmPrepare(params(ok), 'auto') as { handle: unknown };
+    expect(raw.gemmRun(call.handle, a, a, a, null, null)).toBeGreaterThanOrEqual(0);
+    expect(() => raw.gemmPrepare(params(ok.slice(0, 10)), 'auto')).toThrow(/params has 10 entries, needs 15/);
+    expect(() => raw.gemmPrepare(params([4, 4, -4, ...ok.slice(3)]), 'auto')).toThrow(/K must be a non-negative integer/);
+    expect(() => raw.gemmPrepare(params([...ok.slice(0, 14), 0]), 'auto')).toThrow(/threads must be between 1 and 256/);
+    expect(() => raw.gemmPrepare(params([...ok.slice(0, 11), 42, 0, 0, 1]), 'auto')).toThrow(/act must be/);
+    expect(() => raw.gemmPrepare(params(ok), 'matmul_f32_99x99_magic')).toThrow(/unknown matmul_f32 kernel variant/);
+    const big = raw.gemmPrepare(params([8, 8, 8, 0, 0, 1, 0, 1, 64, 64, 64, 0, 0, 0, 1]), 'auto') as { handle: unknown };
+    expect(() => raw.gemmRun(big.handle, a, a, a, null, null)).toThrow(/a has 16 elements but the parameters need 64/);
+    // A handle of another kind, or anything else, is refused before any array is read.
+    const relu = raw.unaryPrepare(0, 0, 0, 1, 'auto') as { handle: unknown };
+    expect(() => raw.gemmRun(relu.handle, a, a, a, null, null)).toThrow(/prepared call of another kind/);
+    expect(() => raw.gemmRun({}, a, a, a, null, null)).toThrow(/handle must be a prepared call/);
+    expect(() => raw.binaryPrepare(0, Int32Array.from([0, 8]), 1, Int32Array.from([0]), 1, 8, 1, 'auto')).toThrow(/one entry per row/);
+    expect(() => raw.binaryPrepare(0, Int32Array.from([-1]), 1, Int32Array.from([0]), 1, 8, 1, 'auto')).toThrow(/non-negative/);
+    expect(() => raw.unaryRun(relu.handle, a)).toThrow(/needs 3 arguments/);
+    expect(() => raw.conv2dPrepare(new Float64Array(22), 'auto')).toThrow(/conv2d: group must divide C and M/);
   });
 });

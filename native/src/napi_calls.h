@@ -1,5 +1,6 @@
-// N-API entry points for prepared kernel calls (engine/native.ts prepare*), registered in addon.cc.
-// The packed parameter layouts here and in engine/native.ts must agree.
+// N-API entry points for prepared kernel calls (engine/native-calls.ts), registered in addon.cc:
+// plain napi callbacks (RawFunction wraps one). The packed parameter layouts here and in
+// engine/native-calls.ts must agree.
 #pragma once
 #include <napi.h>
 
@@ -7,21 +8,21 @@
 
 namespace armml {
 
-/** Conv2dShape fields at the start of conv2dCall's params (N C H W M kH kW strideH strideW padT padL padB padR dilH dilW group outH outW). */
+/** Conv2dShape fields at the start of conv2dPrepare's params (N C H W M kH kW strideH strideW padT padL padB padR dilH dilW group outH outW). */
 constexpr size_t kConvShapeFields = 18;
-/** conv2dCall params: the shape, then act actAlpha actBeta, threads, variant code. */
-constexpr size_t kConvParams = kConvShapeFields + 5;
-/** gemmCall params: M N K transA transB alpha beta batch strideA strideB strideC act actAlpha actBeta threads variant. */
-constexpr size_t kGemmParams = 16;
+/** conv2dPrepare params: the shape, then act actAlpha actBeta, threads. */
+constexpr size_t kConvParams = kConvShapeFields + 4;
+/** gemmPrepare params: M N K transA transB alpha beta batch strideA strideB strideC act actAlpha actBeta threads. */
+constexpr size_t kGemmParams = 15;
 
-Napi::Value ResolveVariantJs(const Napi::CallbackInfo& info);
-Napi::Value Conv2dKernelJs(const Napi::CallbackInfo& info);
-
-// The calls themselves are plain napi callbacks (see napi_calls.cc); RawFunction wraps one.
-napi_value Conv2dCall(napi_env env, napi_callback_info info);
-napi_value GemmCall(napi_env env, napi_callback_info info);
-napi_value BinaryCall(napi_env env, napi_callback_info info);
-napi_value UnaryCall(napi_env env, napi_callback_info info);
+napi_value Conv2dPrepare(napi_env env, napi_callback_info info);
+napi_value Conv2dRun(napi_env env, napi_callback_info info);
+napi_value GemmPrepare(napi_env env, napi_callback_info info);
+napi_value GemmRun(napi_env env, napi_callback_info info);
+napi_value BinaryPrepare(napi_env env, napi_callback_info info);
+napi_value BinaryRun(napi_env env, napi_callback_info info);
+napi_value UnaryPrepare(napi_env env, napi_callback_info info);
+napi_value UnaryRun(napi_env env, napi_callback_info info);
 Napi::Function RawFunction(Napi::Env env, const char* name, napi_callback fn);
 
 }  // namespace armml
