@@ -2,13 +2,18 @@
 // kernels take a microsecond or two, run through eager with per-op timing on and off, beside
 // onnxruntime-node on the same file and thread count. Usage: npx tsx bench/dispatch.ts [--ms N] [--write]
 // With --write, replaces the "dispatch" section of BENCHMARKS.md with the table printed.
+//
+// The engine is measured as it ships: bundled by esbuild like dist/ (scripts/build.mjs), not through
+// tsx's per-module transform, whose getters for every imported binding add ~0.1 us per op here.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { loadModel } from '../engine/onnx/loader.js';
-import { Plan, type RunOptions } from '../engine/executor.js';
-import { loadNative } from '../engine/native.js';
-import { Tensor } from '../engine/tensor.js';
+import { build } from 'esbuild';
+import type { Plan as PlanType, RunOptions } from '../engine/executor.js';
+import type * as Executor from '../engine/executor.js';
+import type * as Loader from '../engine/onnx/loader.js';
+import type * as Native from '../engine/native.js';
+import type * as Tensors from '../engine/tensor.js';
 import { median } from '../engine/stats.js';
 import { dispatchInput, dispatchModel } from '../test/support/dispatch-model.js';
 import { replaceSection } from './report.js';
@@ -19,6 +24,31 @@ const opt = (n: string) => (args.includes(n) ? args[args.indexOf(n) + 1] : undef
 /** Wall-clock budget per measured configuration, ms. */
 const budgetMs = Number(opt('--ms') ?? 700);
 const threadCounts = [...new Set([1, Math.min(2, os.availableParallelism())])];
+
+type Engine = typeof Executor & typeof Loader & typeof Native & typeof Tensors;
+
+/** The engine bundled into .cache/bench (the addon is found from there like from dist/). */
+async function bundledEngine(): Promise<Engine> {
+  const outfile = path.join(ROOT, '.cache/bench/engine.cjs');
+  await build({
+    stdin: {
+      contents: ['executor', 'onnx/loader', 'native', 'tensor'].map((m) => `export * from './engine/${m}.ts';`).join('\n'),
+      resolveDir: ROOT,
+      loader: 'ts',
+    },
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'cjs',
+    external: ['node-gyp-build'],
+    outfile,
+    logLevel: 'warning',
+  });
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require(outfile) as Engine;
+}
+
+let engine: Engine;
 
 interface Row {
   runner: string;
@@ -47,11 +77,11 @@ async function timeCalls(run: () => unknown, after?: () => void): Promise<number
   return us;
 }
 
-async function eagerRow(plan: Plan, x: Tensor, threads: number, timings: boolean): Promise<Row> {
-  const opts: RunOptions = { mode: 'eager', threads, native: loadNative(), timings };
+async function eagerRow(plan: PlanType, x: Tensors.Tensor, threads: number, timings: boolean): Promise<Row> {
+  const opts: RunOptions = { mode: 'eager', threads, native: engine.loadNative(), timings };
   const kernel: number[] = [];
   const ops: number[] = [];
-  let last: ReturnType<Plan['run']> | undefined;
+  let last: ReturnType<PlanType['run']> | undefined;
   const us = await timeCalls(
     () => (last = plan.run([x], opts)),
     () => {
@@ -62,7 +92,7 @@ async function eagerRow(plan: Plan, x: Tensor, threads: number, timings: boolean
   return { runner: `eager, per-op timing ${timings ? 'on' : 'off'}`, threads, us: median(us), kernelUs: median(kernel), ...(timings ? { opsUs: median(ops) } : {}) };
 }
 
-async function ortRow(file: string, x: Tensor, threads: number, level: 'disabled' | 'all'): Promise<{ row: Row; y: Float32Array }> {
+async function ortRow(file: string, x: Tensors.Tensor, threads: number, level: 'disabled' | 'all'): Promise<{ row: Row; y: Float32Array }> {
   const ort = await import('onnxruntime-node');
   const session = await ort.InferenceSession.create(file, { intraOpNumThreads: threads, interOpNumThreads: 1, graphOptimizationLevel: level });
   const feeds = { x: new ort.Tensor('float32', x.data as Float32Array, x.dims as number[]) };
@@ -79,6 +109,8 @@ function maxAbsDiff(a: Float32Array, b: Float32Array): number {
 }
 
 async function main() {
+  engine = await bundledEngine();
+  const { loadModel, loadNative, Plan, Tensor } = engine;
   const native = loadNative();
   const cpu = native.cpuInfo();
   const dir = path.join(ROOT, '.cache/dispatch');
@@ -90,7 +122,7 @@ async function main() {
   const ops = model.graph.nodes.length;
   const input = dispatchInput();
   const x = new Tensor('float32', input.dims, input.data);
-  const ours = plan.run([x], { mode: 'eager', threads: 1, native }).outputs[0] as Tensor;
+  const ours = plan.run([x], { mode: 'eager', threads: 1, native }).outputs[0] as Tensors.Tensor;
   const rows: Row[] = [];
   let err = 0;
   for (const threads of threadCounts) {
@@ -106,7 +138,8 @@ async function main() {
   const pct = (v: number) => `${Math.round(100 * v)}%`;
   const table = [
     `${ops} ops (${[...new Set(model.graph.nodes.map((n) => n.opType))].join(', ')}) on [${input.dims.join(',')}] float32 tensors ` +
-      `(test/support/dispatch-model.ts). Median over ~${budgetMs} ms of back-to-back inferences after a warm-up. "kernels" is the time ` +
+      `(test/support/dispatch-model.ts). Median over ~${budgetMs} ms of back-to-back inferences after a warm-up; the engine bundled ` +
+      'by esbuild as dist/ ships it. "kernels" is the time ' +
       'the native addon reports around its kernels, summed over the ops; "outside kernels" is the rest of the wall time (executor, ' +
       'op layer, the addon boundary, and ops that run in TypeScript). onnxruntime-node 1.30 on the same file, in the same process; ' +
       `its output matches ours within ${err.toExponential(1)}.`,

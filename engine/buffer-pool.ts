@@ -1,15 +1,27 @@
-// Recycles the float32 buffers of intermediate tensors from one run of a plan to the next.
-// Allocating fresh typed arrays for every op costs page faults and garbage collection that
-// can exceed the kernels' own time on small models. Buffers lent during a run are reclaimed
-// only after the run, except those reachable from its outputs, so nothing a caller holds
-// is ever reused, and a buffer is never shared by two live tensors within a run.
+// Recycles the float32 buffers of intermediate tensors, within a run and from one run of a plan
+// to the next. Allocating fresh typed arrays for every op costs page faults and garbage collection
+// that can exceed the kernels' own time on small models, and handing every op a buffer no other op
+// touched this run streams the whole model's activations through the caches.
+//
+// The executor counts the graph values that use each lent buffer (retain) and gives a value up
+// after its last consumer ran (release); a buffer no value uses any more is lent again at once.
+// Buffers never counted (an op's own scratch) come back only after the run, like every buffer
+// still lent then, except those reachable from the run's outputs: nothing a caller holds is ever
+// reused, and a buffer is never shared by two live values.
 
 /** Bytes the pool may hold between runs; beyond this, buffers are left to the garbage collector. */
 const MAX_POOLED_BYTES = 1 << 30;
 
+interface Lent {
+  array: Float32Array;
+  /** Graph values using the buffer now. */
+  users: number;
+}
+
 export class BufferPool {
   private readonly free = new Map<number, Float32Array[]>();
-  private lent: Float32Array[] = [];
+  /** Buffers lent and not back yet, by their memory. */
+  private readonly lent = new Map<ArrayBufferLike, Lent>();
   private pooledBytes = 0;
 
   /**
@@ -17,30 +29,50 @@ export class BufferPool {
    * every element itself (`zeroed` false saves a pass over memory).
    */
   take(n: number, zeroed = true): Float32Array {
-    const list = this.free.get(n);
-    const reused = list?.pop();
+    const reused = this.free.get(n)?.pop();
     let out: Float32Array;
     if (reused) {
-      this.pooledBytes -= reused.byteLength;
+      this.pooledBytes -= 4 * n;
       if (zeroed) reused.fill(0);
       out = reused;
     } else {
       out = new Float32Array(n);
     }
-    this.lent.push(out);
+    this.lent.set(out.buffer, { array: out, users: 0 });
     return out;
+  }
+
+  /** One more graph value uses `memory` (ignored unless the pool lent it). */
+  retain(memory: ArrayBufferLike): void {
+    const e = this.lent.get(memory);
+    if (e) e.users++;
+  }
+
+  /** A graph value using `memory` is gone; when it was the last, the buffer is free to lend again. */
+  release(memory: ArrayBufferLike): void {
+    const e = this.lent.get(memory);
+    if (e && --e.users <= 0) {
+      this.lent.delete(memory);
+      this.giveBack(e.array);
+    }
   }
 
   /** Makes the run's buffers available again, except those whose memory `keep` still uses. */
   reclaim(keep: ReadonlySet<ArrayBufferLike>): void {
-    for (const buf of this.lent) {
-      if (keep.has(buf.buffer) || this.pooledBytes + buf.byteLength > MAX_POOLED_BYTES) continue;
-      const list = this.free.get(buf.length) ?? [];
-      list.push(buf);
+    for (const [memory, e] of this.lent) if (!keep.has(memory)) this.giveBack(e.array);
+    this.lent.clear();
+  }
+
+  private giveBack(buf: Float32Array): void {
+    const bytes = 4 * buf.length;
+    if (this.pooledBytes + bytes > MAX_POOLED_BYTES) return;
+    let list = this.free.get(buf.length);
+    if (!list) {
+      list = [];
       this.free.set(buf.length, list);
-      this.pooledBytes += buf.byteLength;
     }
-    this.lent = [];
+    list.push(buf);
+    this.pooledBytes += bytes;
   }
 }
 
