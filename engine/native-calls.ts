@@ -43,9 +43,12 @@ export interface PreparedCalls {
   prepareUnary(op: UnaryOpName, alpha?: number, beta?: number, opts?: RunOptions): PreparedUnary;
 }
 
-/** A call the addon prepared: an opaque handle to pass back on every run, and what it runs. */
+/**
+ * A call the addon prepared: a handle to pass back on every run, and what it runs. The addon frees
+ * the call when this object is collected, so a run must hold the object, not only the handle.
+ */
 export interface AddonCall {
-  handle: unknown;
+  handle: number;
   kernel: string;
   isa: string;
 }
@@ -53,13 +56,13 @@ export interface AddonCall {
 /** The addon's prepared-call surface (native/src/napi_calls.cc). */
 export interface CallAddon {
   conv2dPrepare(params: Float64Array, variant: string): AddonCall;
-  conv2dRun(handle: unknown, x: Float32Array, w: Float32Array, bias: Float32Array | null, y: Float32Array, residual: Float32Array | null): number;
+  conv2dRun(handle: number, x: Float32Array, w: Float32Array, bias: Float32Array | null, y: Float32Array, residual: Float32Array | null): number;
   gemmPrepare(params: Float64Array, variant: string): AddonCall;
-  gemmRun(handle: unknown, a: Float32Array, b: Float32Array, c: Float32Array, bias: Float32Array | null, residual: Float32Array | null): number;
+  gemmRun(handle: number, a: Float32Array, b: Float32Array, c: Float32Array, bias: Float32Array | null, residual: Float32Array | null): number;
   binaryPrepare(op: number, startsA: Int32Array, stepA: number, startsB: Int32Array, stepB: number, n: number, threads: number, variant: string): AddonCall;
-  binaryRun(handle: unknown, a: Float32Array, b: Float32Array, y: Float32Array): number;
+  binaryRun(handle: number, a: Float32Array, b: Float32Array, y: Float32Array): number;
   unaryPrepare(op: number, alpha: number, beta: number, threads: number, variant: string): AddonCall;
-  unaryRun(handle: unknown, x: Float32Array, y: Float32Array): number;
+  unaryRun(handle: number, x: Float32Array, y: Float32Array): number;
 }
 
 /** The argument checks of engine/native.ts, shared so both call styles reject the same mistakes alike. */
@@ -88,8 +91,8 @@ export function preparedCalls(addon: CallAddon, check: CallChecks): PreparedCall
         params[i] = check.count(p[k] ?? CONV_DEFAULTS[k], k, CONV_MIN[k] ?? 0);
       });
       params.set([...act(p), threads], CONV_FIELDS.length);
-      const { handle, kernel, isa } = addon.conv2dPrepare(params, variant);
-      return { kernel, isa, run: (x, w, bias, y, residual) => addon.conv2dRun(handle, x, w, bias, y, residual ?? null) };
+      const call = addon.conv2dPrepare(params, variant);
+      return { kernel: call.kernel, isa: call.isa, run: (x, w, bias, y, residual) => addon.conv2dRun(call.handle, x, w, bias, y, residual ?? null) };
     },
     prepareGemm(p, opts) {
       const { variant, threads } = check.options(opts);
@@ -117,8 +120,8 @@ export function preparedCalls(addon: CallAddon, check: CallChecks): PreparedCall
         ...act(p),
         threads,
       ]);
-      const { handle, kernel, isa } = addon.gemmPrepare(params, variant);
-      return { kernel, isa, run: (a, b, c, bias, residual) => addon.gemmRun(handle, a, b, c, bias ?? null, residual ?? null) };
+      const call = addon.gemmPrepare(params, variant);
+      return { kernel: call.kernel, isa: call.isa, run: (a, b, c, bias, residual) => addon.gemmRun(call.handle, a, b, c, bias ?? null, residual ?? null) };
     },
     prepareBinary(op, rows, opts) {
       const code = check.binaryOp(op);
@@ -133,15 +136,15 @@ export function preparedCalls(addon: CallAddon, check: CallChecks): PreparedCall
       ] as const) {
         if (s !== 0 && s !== 1) throw check.error(`${k} must be 0 or 1, got ${String(s)}`);
       }
-      const { handle, kernel, isa } = addon.binaryPrepare(code, rows.startsA, rows.stepA, rows.startsB, rows.stepB, n, threads, variant);
-      return { kernel, isa, run: (a, b, y) => addon.binaryRun(handle, a, b, y) };
+      const call = addon.binaryPrepare(code, rows.startsA, rows.stepA, rows.startsB, rows.stepB, n, threads, variant);
+      return { kernel: call.kernel, isa: call.isa, run: (a, b, y) => addon.binaryRun(call.handle, a, b, y) };
     },
     prepareUnary(op, alpha = 0, beta = 0, opts) {
       const code = check.unaryOp(op);
       if (typeof alpha !== 'number' || typeof beta !== 'number') throw check.error('alpha and beta must be numbers');
       const { variant, threads } = check.options(opts);
-      const { handle, kernel, isa } = addon.unaryPrepare(code, alpha, beta, threads, variant);
-      return { kernel, isa, run: (x, y) => addon.unaryRun(handle, x, y) };
+      const call = addon.unaryPrepare(code, alpha, beta, threads, variant);
+      return { kernel: call.kernel, isa: call.isa, run: (x, y) => addon.unaryRun(call.handle, x, y) };
     },
   };
 }

@@ -1,5 +1,6 @@
 // Prepared kernel calls (engine/native-calls.ts, native/src/napi_calls.cc): the same kernels and
 // results as the checked object API, the same rejections, and the addon's own length checks.
+import { execFileSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
 import { loadNative, type Conv2dParams, type GemmParams } from '../engine/native.js';
@@ -142,22 +143,42 @@ describe('prepared calls', () => {
     const a = new Float32Array(16);
     const params = (p: number[]) => Float64Array.from(p);
     const ok = [4, 4, 4, 0, 0, 1, 0, 1, 16, 16, 16, 0, 0, 0, 1];
-    const call = raw.gemmPrepare(params(ok), 'auto') as { handle: unknown };
+    const call = raw.gemmPrepare(params(ok), 'auto') as { handle: number };
     expect(raw.gemmRun(call.handle, a, a, a, null, null)).toBeGreaterThanOrEqual(0);
     expect(() => raw.gemmPrepare(params(ok.slice(0, 10)), 'auto')).toThrow(/params has 10 entries, needs 15/);
     expect(() => raw.gemmPrepare(params([4, 4, -4, ...ok.slice(3)]), 'auto')).toThrow(/K must be a non-negative integer/);
     expect(() => raw.gemmPrepare(params([...ok.slice(0, 14), 0]), 'auto')).toThrow(/threads must be between 1 and 256/);
     expect(() => raw.gemmPrepare(params([...ok.slice(0, 11), 42, 0, 0, 1]), 'auto')).toThrow(/act must be/);
     expect(() => raw.gemmPrepare(params(ok), 'matmul_f32_99x99_magic')).toThrow(/unknown matmul_f32 kernel variant/);
-    const big = raw.gemmPrepare(params([8, 8, 8, 0, 0, 1, 0, 1, 64, 64, 64, 0, 0, 0, 1]), 'auto') as { handle: unknown };
+    const big = raw.gemmPrepare(params([8, 8, 8, 0, 0, 1, 0, 1, 64, 64, 64, 0, 0, 0, 1]), 'auto') as { handle: number };
     expect(() => raw.gemmRun(big.handle, a, a, a, null, null)).toThrow(/a has 16 elements but the parameters need 64/);
     // A handle of another kind, or anything else, is refused before any array is read.
-    const relu = raw.unaryPrepare(0, 0, 0, 1, 'auto') as { handle: unknown };
+    const relu = raw.unaryPrepare(0, 0, 0, 1, 'auto') as { handle: number };
     expect(() => raw.gemmRun(relu.handle, a, a, a, null, null)).toThrow(/prepared call of another kind/);
     expect(() => raw.gemmRun({}, a, a, a, null, null)).toThrow(/handle must be a prepared call/);
+    expect(() => raw.gemmRun(call.handle + 2 ** 24, a, a, a, null, null)).toThrow(/handle must be a prepared call/); // another generation
+    expect(() => raw.gemmRun(123456, a, a, a, null, null)).toThrow(/handle must be a prepared call/);
     expect(() => raw.binaryPrepare(0, Int32Array.from([0, 8]), 1, Int32Array.from([0]), 1, 8, 1, 'auto')).toThrow(/one entry per row/);
     expect(() => raw.binaryPrepare(0, Int32Array.from([-1]), 1, Int32Array.from([0]), 1, 8, 1, 'auto')).toThrow(/non-negative/);
     expect(() => raw.unaryRun(relu.handle, a)).toThrow(/needs 3 arguments/);
     expect(() => raw.conv2dPrepare(new Float64Array(22), 'auto')).toThrow(/conv2d: group must divide C and M/);
+  });
+
+  it('frees a call once its object is collected, and then refuses its handle', () => {
+    const script = `
+      const raw = require('node-gyp-build')(${JSON.stringify(ROOT)});
+      const x = new Float32Array(8);
+      const kept = raw.unaryPrepare(0, 0, 0, 1, 'auto');
+      let stale = raw.unaryPrepare(0, 0, 0, 1, 'auto').handle;
+      for (let i = 0; i < 1000; i++) raw.unaryPrepare(0, 0, 0, 1, 'auto');
+      const settle = (n) => new Promise((r) => setImmediate(r)).then(() => { global.gc(); return n > 0 ? settle(n - 1) : undefined; });
+      settle(5).then(() => {
+        raw.unaryRun(kept.handle, x, x);
+        let refused = false;
+        try { raw.unaryRun(stale, x, x); } catch (e) { refused = /handle must be a prepared call/.test(e.message); }
+        console.log(JSON.stringify({ refused }));
+      });`;
+    const out = execFileSync(process.execPath, ['--expose-gc', '-e', script], { encoding: 'utf8', cwd: ROOT });
+    expect(JSON.parse(out)).toEqual({ refused: true });
   });
 });

@@ -150,10 +150,8 @@ double timed_ns(Call&& call) {
 // ---- prepared calls ----
 
 enum class Kind : uint32_t { Conv2d = 1, Gemm, Binary, Unary };
-constexpr uint32_t kMagic = 0x61726d6c;  // "arml"
 
 struct Prepared {
-  uint32_t magic = kMagic;
   Kind kind;
   int threads = 1;
   const KernelVariant* variant = nullptr;
@@ -174,26 +172,60 @@ struct Prepared {
   explicit Prepared(Kind k) : kind(k) {}
 };
 
+// Prepared calls live in a table of this thread (each JS environment runs on one thread); JS holds
+// a number, slot + generation * 2^24, and the call object's finalizer frees the slot. A number is
+// cheaper to hand over than an external, and a stale or forged one is refused by the generation.
+struct CallTable {
+  std::vector<std::unique_ptr<Prepared>> slots;
+  std::vector<uint32_t> generation;
+  std::vector<uint32_t> free;
+};
+thread_local CallTable calls;
+constexpr double kSlots = 16777216.0;
+
 napi_value handle_of(napi_env env, Prepared* p, const std::string& kernel, const char* isa) {
-  napi_value external, out, name, isaValue;
-  if (napi_create_external(env, p, [](napi_env, void* data, void*) { delete static_cast<Prepared*>(data); }, nullptr, &external) != napi_ok) {
-    delete p;
-    type_error("could not create a prepared call");
+  std::unique_ptr<Prepared> owned(p);
+  uint32_t slot;
+  if (!calls.free.empty()) {
+    slot = calls.free.back();
+    calls.free.pop_back();
+  } else {
+    if (calls.slots.size() >= size_t(kSlots)) range_error("too many prepared calls");
+    slot = uint32_t(calls.slots.size());
+    calls.slots.emplace_back();
+    calls.generation.push_back(0);
   }
+  const uint32_t gen = calls.generation[slot] = (calls.generation[slot] + 1) & 0x0fffffff;
+  calls.slots[slot] = std::move(owned);
+  napi_value out, handle, name, isaValue;
   napi_create_object(env, &out);
+  napi_create_double(env, double(gen) * kSlots + slot, &handle);
   napi_create_string_utf8(env, kernel.c_str(), kernel.size(), &name);
   napi_create_string_utf8(env, isa, NAPI_AUTO_LENGTH, &isaValue);
-  napi_set_named_property(env, out, "handle", external);
+  napi_set_named_property(env, out, "handle", handle);
   napi_set_named_property(env, out, "kernel", name);
   napi_set_named_property(env, out, "isa", isaValue);
+  const auto release = [](napi_env, void*, void* hint) {
+    const uint32_t s = uint32_t(reinterpret_cast<uintptr_t>(hint));
+    calls.slots[s].reset();
+    calls.free.push_back(s);
+  };
+  if (napi_add_finalizer(env, out, nullptr, release, reinterpret_cast<void*>(uintptr_t(slot)), nullptr) != napi_ok) {
+    calls.slots[slot].reset();
+    calls.free.push_back(slot);
+    type_error("could not create a prepared call");
+  }
   return out;
 }
 
 Prepared& prepared_arg(const RawArgs& args, size_t i, Kind kind) {
-  void* data = nullptr;
-  if (napi_get_value_external(args.env, args.argv[i], &data) != napi_ok || !data) type_error("handle must be a prepared call");
-  Prepared& p = *static_cast<Prepared*>(data);
-  if (p.magic != kMagic || p.kind != kind) type_error("handle is a prepared call of another kind");
+  double h;
+  if (napi_get_value_double(args.env, args.argv[i], &h) != napi_ok || !(h >= 0) || h != std::floor(h)) type_error("handle must be a prepared call");
+  const double gen = std::floor(h / kSlots);
+  const size_t slot = size_t(h - gen * kSlots);
+  if (slot >= calls.slots.size() || !calls.slots[slot] || calls.generation[slot] != uint32_t(gen)) type_error("handle must be a prepared call");
+  Prepared& p = *calls.slots[slot];
+  if (p.kind != kind) type_error("handle is a prepared call of another kind");
   return p;
 }
 

@@ -114,9 +114,11 @@ function arithmetic(def: ArithmeticOp): OpEntry {
     impl: (ctx, inputs) => {
       const a = tensorInput(inputs, 0, 'A');
       const b = legacyBroadcast(ctx, a, tensorInput(inputs, 1, 'B'));
-      requireSameType(def.op, [a, b]);
-      requireTypes(def.op, a, ['float', 'int', 'uint']);
-      const m = binaryMemo(ctx, def.op, a, b, def.op);
+      // Checked when the node's broadcast is planned: a memo hit means the same types passed before.
+      const m = binaryMemo(ctx, def.op, a, b, def.op, () => {
+        requireSameType(def.op, [a, b]);
+        requireTypes(def.op, a, ['float', 'int', 'uint']);
+      });
       if (m.call) return [runNativeBinary(ctx, m, a, b)];
       const out = isBig(a.dtype)
         ? broadcastBigint(a, b, a.dtype, def.big)

@@ -62,12 +62,14 @@ export interface BinaryMemo extends MemoKey {
 }
 
 /**
- * The node's broadcast of a and b, planned once per input shapes; with `nativeOp` (float32 data),
- * the native call it runs in eager mode when the output is large enough.
+ * The node's broadcast of a and b, planned once per input shapes and types (after `check`, which
+ * throws for inputs the op rejects); with `nativeOp` (float32 data), the native call it runs in
+ * eager mode when the output is large enough.
  */
-export function binaryMemo(ctx: OpContext, op: string, a: Tensor, b: Tensor, nativeOp?: BinaryOpName): BinaryMemo {
+export function binaryMemo(ctx: OpContext, op: string, a: Tensor, b: Tensor, nativeOp?: BinaryOpName, check?: () => void): BinaryMemo {
   const m = ctx.memo as BinaryMemo | undefined;
   if (m && m.op === op && sameRun(m, ctx) && m.aType === a.dtype && m.bType === b.dtype && sameDims(a.dims, m.aDims) && sameDims(b.dims, m.bDims)) return m;
+  check?.();
   const dims = broadcastShapes(a.dims, b.dims);
   const size = dims.reduce((p, d) => p * d, 1);
   const plan = broadcastRows([a.dims, b.dims], dims);
