@@ -13,15 +13,25 @@
 const MAX_POOLED_BYTES = 1 << 30;
 
 interface Lent {
+  pool: BufferPool;
   array: Float32Array;
   /** Graph values using the buffer now. */
   users: number;
+  /** Lent and not back yet. */
+  out: boolean;
 }
+
+/**
+ * Where a pool's buffer keeps its bookkeeping: a property of its memory (the ArrayBuffer every
+ * view shares), which costs far less to find per op than a Map lookup.
+ */
+const LENT = Symbol('armml.lent');
+type Tagged = ArrayBufferLike & { [LENT]?: Lent };
 
 export class BufferPool {
   private readonly free = new Map<number, Float32Array[]>();
-  /** Buffers lent and not back yet, by their memory. */
-  private readonly lent = new Map<ArrayBufferLike, Lent>();
+  /** Buffers lent this run (some may be back already). */
+  private readonly lent: Lent[] = [];
   private pooledBytes = 0;
 
   /**
@@ -38,34 +48,59 @@ export class BufferPool {
     } else {
       out = new Float32Array(n);
     }
-    this.lent.set(out.buffer, { array: out, users: 0 });
+    const memory = out.buffer as Tagged;
+    let e = memory[LENT];
+    if (!e) {
+      e = { pool: this, array: out, users: 0, out: true };
+      memory[LENT] = e;
+    }
+    e.users = 0;
+    e.out = true;
+    this.lent.push(e);
     return out;
+  }
+
+  private entry(memory: ArrayBufferLike): Lent | undefined {
+    const e = (memory as Tagged)[LENT];
+    return e && e.out && e.pool === this ? e : undefined;
   }
 
   /** One more graph value uses `memory` (ignored unless the pool lent it). */
   retain(memory: ArrayBufferLike): void {
-    const e = this.lent.get(memory);
+    const e = this.entry(memory);
     if (e) e.users++;
   }
 
   /** A graph value using `memory` is gone; when it was the last, the buffer is free to lend again. */
   release(memory: ArrayBufferLike): void {
-    const e = this.lent.get(memory);
+    const e = this.entry(memory);
     if (e && --e.users <= 0) {
-      this.lent.delete(memory);
+      e.out = false;
       this.giveBack(e.array);
     }
   }
 
   /** Makes the run's buffers available again, except those whose memory `keep` still uses. */
   reclaim(keep: ReadonlySet<ArrayBufferLike>): void {
-    for (const [memory, e] of this.lent) if (!keep.has(memory)) this.giveBack(e.array);
-    this.lent.clear();
+    for (const e of this.lent) {
+      if (!e.out) continue;
+      e.out = false;
+      if (keep.has(e.array.buffer)) {
+        // The caller holds it now: it leaves the pool for good.
+        delete (e.array.buffer as Tagged)[LENT];
+      } else {
+        this.giveBack(e.array);
+      }
+    }
+    this.lent.length = 0;
   }
 
   private giveBack(buf: Float32Array): void {
     const bytes = 4 * buf.length;
-    if (this.pooledBytes + bytes > MAX_POOLED_BYTES) return;
+    if (this.pooledBytes + bytes > MAX_POOLED_BYTES) {
+      delete (buf.buffer as Tagged)[LENT];
+      return;
+    }
     let list = this.free.get(buf.length);
     if (!list) {
       list = [];

@@ -1,5 +1,6 @@
 // The dispatch benchmark's model (bench/dispatch.ts): what it contains, that it loads and runs the
 // same in every mode and in onnxruntime, and that runs report the kernel time the bench divides.
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -87,5 +88,23 @@ describe('dispatch model', () => {
     expect(conv.kernelNs).toBeGreaterThan(0);
     expect(conv.kernelNs).toBeLessThanOrEqual(conv.ns);
     expect(plan.run([x], { mode: 'eager', threads: 1, native }).kernelNs).toBeGreaterThan(0);
+  });
+});
+
+describe('bench/ort-child.mjs', () => {
+  it('times onnxruntime in its own process on a model and a raw float32 input', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'armml-ort-child-'));
+    const file = path.join(dir, 'model.onnx');
+    fs.writeFileSync(file, dispatchModel({ blocks: 2 }));
+    const x = dispatchInput().data;
+    fs.writeFileSync(path.join(dir, 'input.bin'), new Uint8Array(x.buffer));
+    const child = path.join(__dirname, '../bench/ort-child.mjs');
+    const out = execFileSync(process.execPath, [child, file, path.join(dir, 'input.bin'), 'disabled', '1', '4', '1'], { encoding: 'utf8' });
+    const { ms } = JSON.parse(out) as { ms: number[] };
+    expect(ms).toHaveLength(4);
+    expect(ms.every((v) => v > 0 && v < 1000)).toBe(true);
+    // An input of the wrong size is an error, not a number.
+    fs.writeFileSync(path.join(dir, 'short.bin'), new Uint8Array(12));
+    expect(() => execFileSync(process.execPath, [child, file, path.join(dir, 'short.bin'), 'all', '1', '1', '0'], { stdio: 'pipe' })).toThrow(/input has 3 floats/);
   });
 });
