@@ -162,9 +162,9 @@ interface RunState {
 const TS_REFERENCE: KernelReport = { kernel: 'ts_reference', isa: 'scalar' };
 
 /**
- * A node's OpContext, made once per plan and reused on every run: its attributes, its input
- * buffer, its value slots (main graph) and what its op keeps between runs (memo) stay; mode,
- * threads, backend and the scope it runs in are set before each call.
+ * A node's OpContext, made once per plan and reused on every run: its attributes, its value
+ * slots and liveness (main graph) and what its op keeps between runs (memo) stay; mode, threads,
+ * backend and the scope it runs in are set before each call.
  */
 class NodeContext implements OpContext {
   readonly attrs: Attrs;
