@@ -22,6 +22,7 @@
       "sources": [
         "native/src/addon.cc",
         "native/src/napi_kernels.cc",
+        "native/src/napi_calls.cc",
         "native/src/cpu.cc",
         "native/src/threadpool.cc",
         "native/src/variants.cc",

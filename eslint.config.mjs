@@ -1,7 +1,7 @@
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'build/**', 'node_modules/**', 'out/**', 'media/**', 'prebuilds/**'] },
+  { ignores: ['dist/**', 'build/**', 'node_modules/**', 'out/**', 'media/**', 'prebuilds/**', '.cache/**'] },
   ...tseslint.configs.recommended,
   {
     rules: {

@@ -2,7 +2,7 @@
 import type { Graph, Model, ModelFunction, Node, AttrValue } from './graph.js';
 import { Tensor } from './tensor.js';
 import { findOp, unsupportedMessage } from './registry.js';
-import { Attrs, OpError, type KernelReport, type Mode, type OpEntry, type Value } from './ops/types.js';
+import { Attrs, OpError, type KernelReport, type Mode, type OpContext, type OpEntry, type Value } from './ops/types.js';
 import type { NativeBackend } from './native.js';
 import { BufferPool, withPool } from './buffer-pool.js';
 
@@ -22,6 +22,8 @@ export interface NodeTiming {
   outputShapes: (number[] | null)[];
   /** Bytes of the input and output tensors (what the op must at least move). */
   bytes: number;
+  /** Nanoseconds the native kernels reported for this node (0 when it ran in TypeScript). */
+  kernelNs: number;
 }
 
 export interface RunOptions {
@@ -37,6 +39,8 @@ export interface RunOptions {
 export interface RunResult {
   outputs: Value[];
   timings: NodeTiming[];
+  /** Nanoseconds the native kernels reported over the whole run (kept with timings off too). */
+  kernelNs: number;
 }
 
 export class ExecutionError extends Error {
@@ -57,6 +61,19 @@ function valueBytes(v: Value | undefined): number {
 
 function valueShape(v: Value | undefined): number[] | null {
   return v && !('kind' in v) ? (v.dims as number[]) : null;
+}
+
+/** Counts (retain) or uncounts a value's float32 buffers as used by a live graph value. */
+function useBuffers(pool: BufferPool, v: Value | undefined, retain: boolean): void {
+  if (!v) return;
+  if ('kind' in v) {
+    for (const t of v.items) useBuffers(pool, t, retain);
+    return;
+  }
+  const d = v.data;
+  if (!(d instanceof Float32Array)) return;
+  if (retain) pool.retain(d.buffer);
+  else pool.release(d.buffer);
 }
 
 /** Names a subgraph reads from enclosing scopes (implicit inputs), recursively. */
@@ -106,21 +123,91 @@ export function topoSort(nodes: Node[], available: Set<string>): Node[] {
   return order;
 }
 
-class Scope {
+/** Where a node reads its inputs by name: a subgraph scope, or the main graph's values of a run. */
+interface Lookup {
+  get(name: string): Value | undefined;
+}
+
+/** The values of a subgraph run (If/Loop/Scan bodies, function bodies), by name, over the enclosing ones. */
+class Scope implements Lookup {
   readonly values = new Map<string, Value>();
-  constructor(readonly parent?: Scope) {}
+  constructor(readonly parent?: Lookup) {}
+  /** The value bound to `name` here or in an enclosing scope; undefined when none is (values are never undefined). */
   get(name: string): Value | undefined {
-    return this.values.has(name) ? this.values.get(name) : this.parent?.get(name);
-  }
-  has(name: string): boolean {
-    return this.values.has(name) || (this.parent?.has(name) ?? false);
+    const v = this.values.get(name);
+    return v !== undefined ? v : this.parent?.get(name);
   }
 }
 
-interface Resolved {
-  entry?: OpEntry;
-  fn?: ModelFunction;
-  version: number;
+/**
+ * The main graph's values during one run, one slot per name (numbered when the plan is made), so
+ * its nodes read and write arrays instead of hashing names; subgraphs see them by name.
+ */
+class Slots implements Lookup {
+  values: (Value | undefined)[] = [];
+  constructor(private readonly slotOf: ReadonlyMap<string, number>) {}
+  get(name: string): Value | undefined {
+    const i = this.slotOf.get(name);
+    return i === undefined ? undefined : this.values[i];
+  }
+}
+
+/** What one run carries through every node: options, the timings it collects, the kernel time. */
+interface RunState {
+  opts: RunOptions;
+  timings: NodeTiming[];
+  kernelNs: number;
+}
+
+const TS_REFERENCE: KernelReport = { kernel: 'ts_reference', isa: 'scalar' };
+
+/**
+ * A node's OpContext, made once per plan and reused on every run: its attributes, its value
+ * slots and liveness (main graph) and what its op keeps between runs (memo) stay; mode, threads,
+ * backend and the scope it runs in are set before each call.
+ */
+class NodeContext implements OpContext {
+  readonly attrs: Attrs;
+  /** Main-graph nodes: the slot of each input (-1 where omitted) and output (-1 where unnamed). */
+  inSlots?: Int32Array;
+  outSlots?: Int32Array;
+  /** Main-graph nodes: the slots whose last use is this node (their buffers go back to the pool after it). */
+  dying?: Int32Array;
+  mode: Mode = 'eager';
+  threads = 1;
+  native!: NativeBackend;
+  memo: unknown = undefined;
+  last: KernelReport = TS_REFERENCE;
+  lookup!: Lookup;
+  state!: RunState;
+  /** Subgraph path of the node's own scope ("" at top level). */
+  path = '';
+
+  constructor(
+    private readonly plan: Plan,
+    readonly node: Node,
+    readonly opset: number,
+    readonly entry: OpEntry | undefined,
+    readonly fn: ModelFunction | undefined,
+  ) {
+    this.attrs = new Attrs(node);
+  }
+
+  /** The path of the subgraphs this node runs. */
+  get innerPath(): string {
+    return this.path ? `${this.path}/${this.node.name}` : this.node.name;
+  }
+
+  runSubgraph(sub: Graph, subInputs: Value[]): Value[] {
+    const s = new Scope(this.lookup);
+    sub.initializers.forEach((v, k) => s.values.set(k, v));
+    sub.inputs.forEach((vi, i) => s.values.set(vi.name, subInputs[i] ?? null));
+    return this.plan.runGraph(sub, s, this.state, this.innerPath);
+  }
+
+  report(k: KernelReport): void {
+    this.last = k;
+  }
 }
 
 /**
@@ -128,20 +215,68 @@ interface Resolved {
  * anything runs. Immutable and reusable; each run keeps its own state.
  */
 export class Plan {
-  private readonly resolved = new Map<Node, Resolved>();
-  private readonly orders = new Map<Graph, Node[]>();
+  private readonly contexts = new Map<Node, NodeContext>();
+  private readonly orders = new Map<Graph, NodeContext[]>();
   private readonly functions = new Map<string, ModelFunction>();
   /** Intermediate buffers recycled from run to run (per-run state kept off the hot path). */
   private readonly pool = new BufferPool();
+  /** The main graph's value slots, and the values every run starts from (its initializers). */
+  private readonly slotOf = new Map<string, number>();
+  private readonly initialValues: (Value | undefined)[] = [];
+  /**
+   * The main graph's slots and the run state, one object each per plan (refilled by every run),
+   * so the node contexts that point at them need no store per node and run.
+   */
+  private readonly slots = new Slots(this.slotOf);
+  private readonly state: RunState = { opts: { mode: 'eager', threads: 1, native: undefined as unknown as NativeBackend }, timings: [], kernelNs: 0 };
 
   constructor(readonly model: Model) {
     for (const f of model.functions) this.functions.set(`${f.domain}::${f.name}`, f);
     this.prepare(model.graph, model.opsets, new Set());
+    this.numberSlots(model.graph);
+  }
+
+  private numberSlots(g: Graph): void {
+    const slot = (name: string): number => {
+      let i = this.slotOf.get(name);
+      if (i === undefined) {
+        i = this.slotOf.size;
+        this.slotOf.set(name, i);
+      }
+      return i;
+    };
+    for (const [k, v] of g.initializers) this.initialValues[slot(k)] = v;
+    for (const vi of g.inputs) slot(vi.name);
+    for (const ctx of this.orders.get(g)!) {
+      ctx.outSlots = Int32Array.from(ctx.node.outputs, (o) => (o ? slot(o) : -1));
+    }
+    // Inputs nothing produces keep no slot: reading one fails with the node's name, as before.
+    const order = this.orders.get(g)!;
+    for (const ctx of order) {
+      ctx.inSlots = Int32Array.from(ctx.node.inputs, (i) => (i ? (this.slotOf.get(i) ?? this.slotOf.size + 1) : -1));
+    }
+    this.initialValues.length = this.slotOf.size;
+    // Liveness: the last node that reads each value (subgraphs' reads of outer values count for
+    // their node), or its producer when nothing reads it. Graph inputs, initializers and outputs
+    // live through the run.
+    const lasting = new Set([...g.initializers.keys(), ...g.inputs.map((i) => i.name), ...g.outputs.map((o) => o.name)]);
+    const last = new Map<number, number>();
+    order.forEach((ctx, at) => {
+      for (const o of ctx.node.outputs) if (o && !lasting.has(o)) last.set(this.slotOf.get(o)!, at);
+    });
+    order.forEach((ctx, at) => {
+      for (const d of nodeDeps(ctx.node)) {
+        const slot = this.slotOf.get(d);
+        if (slot !== undefined && last.has(slot)) last.set(slot, Math.max(last.get(slot)!, at));
+      }
+    });
+    const dying = order.map(() => [] as number[]);
+    for (const [slot, at] of last) dying[at].push(slot);
+    order.forEach((ctx, at) => (ctx.dying = Int32Array.from(dying[at])));
   }
 
   private prepare(g: Graph, opsets: Map<string, number>, outer: Set<string>): void {
     const available = new Set<string>([...outer, ...g.inputs.map((i) => i.name), ...g.initializers.keys()]);
-    this.orders.set(g, topoSort(g.nodes, available));
     for (const n of g.nodes) {
       const version = opsets.get(n.domain);
       const fn = this.functions.get(`${n.domain}::${n.opType}`);
@@ -150,20 +285,19 @@ export class Plan {
         if (version === undefined) throw new OpError(`op ${n.opType} (node '${n.name}'): the model imports no opset for domain '${n.domain}'`);
         throw new OpError(`${unsupportedMessage(n.opType, n.domain, version)} (node '${n.name}')`);
       }
-      this.resolved.set(n, { entry, fn: entry ? undefined : fn, version: version ?? 0 });
+      this.contexts.set(n, new NodeContext(this, n, version ?? 0, entry, entry ? undefined : fn));
       if (fn && !entry) {
-        const body: Graph = {
-          name: fn.name,
-          nodes: fn.nodes,
-          inputs: fn.inputs.map((name) => ({ name })),
-          outputs: fn.outputs.map((name) => ({ name })),
-          initializers: new Map(),
-          valueInfo: new Map(),
-        };
-        if (!this.orders.has(body)) {
-          const merged = new Map([...opsets, ...fn.opsets]);
-          this.prepare(body, merged, new Set());
-          (fn as ModelFunction & { body?: Graph }).body = body;
+        const withBody = fn as ModelFunction & { body?: Graph };
+        if (!withBody.body) {
+          withBody.body = {
+            name: fn.name,
+            nodes: fn.nodes,
+            inputs: fn.inputs.map((name) => ({ name })),
+            outputs: fn.outputs.map((name) => ({ name })),
+            initializers: new Map(),
+            valueInfo: new Map(),
+          };
+          this.prepare(withBody.body, new Map([...opsets, ...fn.opsets]), new Set());
         }
       }
       for (const a of Object.values(n.attrs)) {
@@ -171,6 +305,10 @@ export class Plan {
         for (const s of subs) this.prepare(s, opsets, new Set([...available, ...g.nodes.flatMap((x) => x.outputs)]));
       }
     }
+    this.orders.set(
+      g,
+      topoSort(g.nodes, available).map((n) => this.contexts.get(n)!),
+    );
   }
 
   /** Number of nodes in the main graph. */
@@ -183,71 +321,115 @@ export class Plan {
     if (inputs.length !== g.inputs.length) {
       throw new Error(`the model has ${g.inputs.length} inputs (${g.inputs.map((i) => i.name).join(', ')}), ${inputs.length} were given`);
     }
-    const timings: NodeTiming[] = [];
-    const scope = new Scope();
-    for (const [k, v] of g.initializers) scope.values.set(k, v);
-    g.inputs.forEach((vi, i) => scope.values.set(vi.name, inputs[i]));
-    const outputs = withPool(this.pool, () => this.runGraph(g, scope, opts, timings, ''));
-    const keep = new Set<ArrayBufferLike>();
-    for (const v of outputs) for (const t of v === null ? [] : 'kind' in v ? v.items : [v]) if (!Array.isArray(t.data)) keep.add(t.data.buffer);
-    this.pool.reclaim(keep);
-    return { outputs, timings };
+    const state = this.state;
+    state.opts = opts;
+    state.timings = [];
+    state.kernelNs = 0;
+    const slots = this.slots;
+    slots.values = this.initialValues.slice();
+    g.inputs.forEach((vi, i) => (slots.values[this.slotOf.get(vi.name)!] = inputs[i]));
+    try {
+      const outputs = withPool(this.pool, () => {
+        const order = this.orders.get(g)!;
+        const signal = opts.signal;
+        for (let i = 0; i < order.length; i++) {
+          if (signal?.aborted) throw new Error('the run was cancelled');
+          this.runNode(order[i], slots, state, '');
+        }
+        return g.outputs.map((o) => {
+          const v = slots.get(o.name);
+          if (v === undefined) throw new Error(`graph output '${o.name}' was never produced`);
+          return v;
+        });
+      });
+      const keep = new Set<ArrayBufferLike>();
+      for (const v of outputs) for (const t of v === null ? [] : 'kind' in v ? v.items : [v]) if (!Array.isArray(t.data)) keep.add(t.data.buffer);
+      this.pool.reclaim(keep);
+      return { outputs, timings: state.timings, kernelNs: state.kernelNs };
+    } finally {
+      // Nothing of this run stays reachable from the plan.
+      slots.values = [];
+      state.timings = [];
+    }
   }
 
-  private runGraph(g: Graph, scope: Scope, opts: RunOptions, timings: NodeTiming[], path: string): Value[] {
-    const order = this.orders.get(g) ?? topoSort(g.nodes, new Set());
-    for (const node of order) {
-      if (opts.signal?.aborted) throw new Error('the run was cancelled');
-      this.runNode(node, scope, opts, timings, path);
+  /** Runs a subgraph's nodes in order in `scope` (the bodies of If/Loop/Scan, through their node's context). */
+  runGraph(g: Graph, scope: Scope, state: RunState, path: string): Value[] {
+    const order = this.orders.get(g);
+    if (!order) throw new Error(`graph '${g.name}' was not prepared with the plan`);
+    const signal = state.opts.signal;
+    for (let i = 0; i < order.length; i++) {
+      if (signal?.aborted) throw new Error('the run was cancelled');
+      this.runNode(order[i], scope, state, path);
     }
     return g.outputs.map((o) => {
-      if (!scope.has(o.name)) throw new Error(`graph output '${o.name}' was never produced`);
-      return scope.get(o.name) ?? null;
+      const v = scope.get(o.name);
+      if (v === undefined) throw new Error(`graph output '${o.name}' was never produced`);
+      return v;
     });
   }
 
-  private runNode(node: Node, scope: Scope, opts: RunOptions, timings: NodeTiming[], path: string): void {
-    const r = this.resolved.get(node);
-    if (!r) throw new ExecutionError(node, `node '${node.name}' was not prepared`);
-    const inputs = node.inputs.map((name) => {
-      if (!name) return undefined;
-      if (!scope.has(name)) throw new ExecutionError(node, `node '${node.name}' (${node.opType}): input '${name}' is not produced by any node`);
-      return scope.get(name);
-    });
-    let report: KernelReport = { kernel: 'ts_reference', isa: 'scalar' };
-    const innerPath = path ? `${path}/${node.name}` : node.name;
-    const ctx = {
-      node,
-      opset: r.version,
-      mode: opts.mode,
-      threads: opts.threads,
-      attrs: new Attrs(node),
-      native: opts.native,
-      runSubgraph: (sub: Graph, subInputs: Value[]) => {
-        const s = new Scope(scope);
-        sub.initializers.forEach((v, k) => s.values.set(k, v));
-        sub.inputs.forEach((vi, i) => s.values.set(vi.name, subInputs[i] ?? null));
-        return this.runGraph(sub, s, opts, timings, innerPath);
-      },
-      report: (k: KernelReport) => {
-        report = k;
-      },
-    };
-    const t0 = process.hrtime.bigint();
+  /** Runs one node reading and writing `where`: the main graph's slots (with the node's slot numbers) or a subgraph scope. */
+  private runNode(ctx: NodeContext, where: Slots | Scope, state: RunState, path: string): void {
+    const node = ctx.node;
+    const names = node.inputs;
+    // A fresh array: cheaper than refilling one kept in the context (no write barriers).
+    const inputs = new Array<Value | undefined>(names.length);
+    const slots = where instanceof Slots ? where.values : undefined;
+    const inSlots = ctx.inSlots;
+    for (let i = 0; i < names.length; i++) {
+      if (!names[i]) continue;
+      const v = slots && inSlots ? slots[inSlots[i]] : where.get(names[i]);
+      if (v === undefined) throw new ExecutionError(node, `node '${node.name}' (${node.opType}): input '${names[i]}' is not produced by any node`);
+      inputs[i] = v;
+    }
+    const opts = state.opts;
+    // Stores only where something changed: in the main graph these stay the same run after run.
+    if (ctx.mode !== opts.mode) ctx.mode = opts.mode;
+    if (ctx.threads !== opts.threads) ctx.threads = opts.threads;
+    if (ctx.native !== opts.native) ctx.native = opts.native;
+    if (ctx.lookup !== where) ctx.lookup = where;
+    if (ctx.state !== state) ctx.state = state;
+    if (ctx.path !== path) ctx.path = path;
+    ctx.last = TS_REFERENCE;
+    const timed = opts.timings === true;
+    const t0 = timed ? process.hrtime.bigint() : 0n;
     let outs: Value[];
     try {
-      outs = r.entry ? r.entry.impl(ctx, inputs) : this.callFunction(r.fn!, node, inputs, opts, timings, innerPath);
+      outs = ctx.entry ? ctx.entry.impl(ctx, inputs) : this.callFunction(ctx.fn!, node, inputs, state, ctx.innerPath);
     } catch (e) {
       if (e instanceof ExecutionError) throw e;
       const msg = e instanceof Error ? e.message : String(e);
       throw new ExecutionError(node, `node '${node.name}' (${node.opType}): ${msg}`);
     }
-    const ns = Number(process.hrtime.bigint() - t0);
-    node.outputs.forEach((name, i) => {
-      if (name) scope.values.set(name, outs[i] === undefined ? null : outs[i]);
-    });
-    if (opts.timings) {
-      timings.push({
+    const ns = timed ? Number(process.hrtime.bigint() - t0) : 0;
+    const report = ctx.last;
+    const kernelNs = report.nativeNs ?? 0;
+    state.kernelNs += kernelNs;
+    const outNames = node.outputs;
+    const outSlots = ctx.outSlots;
+    for (let i = 0; i < outNames.length; i++) {
+      if (!outNames[i]) continue;
+      const v = outs[i] === undefined ? null : outs[i];
+      if (slots && outSlots) {
+        slots[outSlots[i]] = v;
+        useBuffers(this.pool, v, true);
+      } else {
+        (where as Scope).values.set(outNames[i], v);
+      }
+    }
+    if (slots && ctx.dying) {
+      // Values read for the last time: their buffers can serve the next ops while still in cache.
+      for (const s of ctx.dying) {
+        useBuffers(this.pool, slots[s], false);
+        slots[s] = undefined;
+      }
+    }
+    if (timed) {
+      let bytes = 0;
+      for (const v of inputs) bytes += valueBytes(v);
+      for (const v of outs) bytes += valueBytes(v);
+      state.timings.push({
         node,
         scope: path,
         ns,
@@ -257,12 +439,13 @@ export class Plan {
         flops: report.flops ?? 0,
         inputShapes: inputs.map(valueShape),
         outputShapes: outs.map(valueShape),
-        bytes: inputs.reduce((a: number, v) => a + valueBytes(v), 0) + outs.reduce((a: number, v) => a + valueBytes(v), 0),
+        bytes,
+        kernelNs,
       });
     }
   }
 
-  private callFunction(fn: ModelFunction, node: Node, inputs: (Value | undefined)[], opts: RunOptions, timings: NodeTiming[], path: string): Value[] {
+  private callFunction(fn: ModelFunction, node: Node, inputs: (Value | undefined)[], state: RunState, path: string): Value[] {
     const body = (fn as ModelFunction & { body?: Graph }).body!;
     const attrs: Record<string, AttrValue> = { ...fn.attributeDefaults, ...node.attrs };
     const bind = (n: Node): Node => {
@@ -276,12 +459,10 @@ export class Plan {
     };
     const s = new Scope();
     fn.inputs.forEach((name, i) => s.values.set(name, inputs[i] ?? null));
-    const order = this.orders.get(body)!;
-    for (const inner of order) {
-      const bound = bind(inner);
-      this.resolved.set(bound, this.resolved.get(inner)!);
-      this.runNode(bound, s, opts, timings, path);
-      this.resolved.delete(bound);
+    for (const inner of this.orders.get(body)!) {
+      // The call's attributes bind into the body's nodes: a context per call, not kept.
+      const bound = new NodeContext(this, bind(inner.node), inner.opset, inner.entry, inner.fn);
+      this.runNode(bound, s, state, path);
     }
     return fn.outputs.map((o) => s.get(o) ?? null);
   }

@@ -3,6 +3,9 @@
 // addon re-checks lengths so a bug on this side can never become an out-of-bounds write.
 import fs from 'node:fs';
 import path from 'node:path';
+import { preparedCalls, type CallAddon, type PreparedCalls } from './native-calls.js';
+
+export type { Conv2dCallParams, GemmCallParams, PreparedBinary, PreparedConv2d, PreparedGemm, PreparedKernel, PreparedUnary } from './native-calls.js';
 
 export interface CpuInfo {
   arch: string;
@@ -69,12 +72,16 @@ export interface FusedEpilogue {
   residual?: Float32Array;
 }
 
+/** The Activation code an epilogue asks for (`act` wins over `relu`). */
+function activationCode(p: FusedEpilogue): number {
+  if (p.act === undefined) return p.relu ? ACTIVATIONS.Relu : ACTIVATIONS.None;
+  if (!(p.act in ACTIVATIONS)) throw new NativeArgumentError(`unknown fused activation '${String(p.act)}'`);
+  return ACTIVATIONS[p.act];
+}
+
 function epilogueArgs(p: FusedEpilogue, outputLength: number): object {
   const e: Record<string, unknown> = { relu: !!p.relu };
-  if (p.act !== undefined) {
-    if (!(p.act in ACTIVATIONS)) throw new NativeArgumentError(`unknown fused activation '${String(p.act)}'`);
-    e.act = ACTIVATIONS[p.act];
-  }
+  if (p.act !== undefined) e.act = activationCode(p);
   if (p.actAlpha !== undefined) e.actAlpha = p.actAlpha;
   if (p.actBeta !== undefined) e.actBeta = p.actBeta;
   if (p.residual) {
@@ -193,7 +200,11 @@ export interface PeakInfo {
   isa: string;
 }
 
-export interface NativeBackend {
+/**
+ * The addon's kernels with checked arguments. The prepare* calls (PreparedCalls) fix a call's
+ * shape once and run it many times at a fraction of the per-call cost: eager's hot path.
+ */
+export interface NativeBackend extends PreparedCalls {
   readonly available: boolean;
   cpuInfo(): CpuInfo;
   variants(): KernelVariantInfo[];
@@ -215,7 +226,7 @@ export interface NativeBackend {
 }
 
 /** The raw addon surface (see native/src/addon.cc). */
-interface Addon {
+interface Addon extends CallAddon {
   cpuInfo(): CpuInfo;
   variants(): KernelVariantInfo[];
   gemm(a: Float32Array, b: Float32Array, c: Float32Array, bias: Float32Array | null, params: object, opts: object): KernelRun;
@@ -376,8 +387,24 @@ function packageRoot(): string {
   }
 }
 
+function opCode<T extends Record<string, number>>(table: T, kind: string): (op: keyof T) => number {
+  return (op) => {
+    const code = table[op];
+    if (code === undefined) throw new NativeArgumentError(`unknown ${kind} op '${String(op)}'`);
+    return code;
+  };
+}
+
 function wrap(addon: Addon): NativeBackend {
   return {
+    ...preparedCalls(addon, {
+      error: (message) => new NativeArgumentError(message),
+      count: checkCount,
+      options: checkOptions,
+      activation: activationCode,
+      binaryOp: opCode(BINARY_OPS, 'binary'),
+      unaryOp: opCode(UNARY_OPS, 'unary'),
+    }),
     available: true,
     cpuInfo: () => addon.cpuInfo(),
     variants: () => addon.variants(),

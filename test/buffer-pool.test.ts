@@ -24,6 +24,23 @@ describe('buffer pool', () => {
     expect(d).not.toBe(b);
   });
 
+  it('lends a buffer again within the run once the last value using it is released, not before', () => {
+    const pool = new BufferPool();
+    const a = withPool(pool, () => allocate('float32', 4096) as Float32Array);
+    pool.retain(a.buffer); // the value
+    pool.retain(a.buffer); // a view of it (Reshape)
+    pool.release(a.buffer);
+    expect(withPool(pool, () => allocate('float32', 4096))).not.toBe(a);
+    pool.release(a.buffer);
+    expect(withPool(pool, () => allocate('float32', 4096))).toBe(a);
+    // Memory the pool never lent is left alone.
+    const own = new Float32Array(4096);
+    pool.retain(own.buffer);
+    pool.release(own.buffer);
+    pool.reclaim(new Set());
+    expect(withPool(pool, () => [allocate('float32', 4096), allocate('float32', 4096), allocate('float32', 4096)])).not.toContain(own);
+  });
+
   it('is not used outside a run, nor for small or non-float32 tensors', () => {
     const pool = new BufferPool();
     const small = withPool(pool, () => allocate('float32', 16));

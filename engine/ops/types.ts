@@ -39,6 +39,12 @@ export interface OpContext {
   runSubgraph(graph: Graph, inputs: Value[]): Value[];
   /** Records which kernel ran (the last call wins; ops that run several kernels name the dominant one). */
   report(r: KernelReport): void;
+  /**
+   * What the op keeps for this node from one run of a plan to the next (a prepared kernel call,
+   * a broadcast plan): undefined at first and in contexts that keep nothing. An op must check
+   * it still fits the inputs, mode and threads before using it.
+   */
+  memo?: unknown;
 }
 
 /** An op implementation: inputs in node order (undefined where an optional input is omitted). */

@@ -1,6 +1,7 @@
-// The addon's export list, nothing else: implementations live in napi_kernels.cc.
+// The addon's export list, nothing else: implementations live in napi_kernels.cc and napi_calls.cc.
 #include <napi.h>
 
+#include "napi_calls.h"
 #include "napi_kernels.h"
 
 namespace {
@@ -15,6 +16,15 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("unary", Napi::Function::New(env, armml::UnaryJs, "unary"));
   exports.Set("pool2d", Napi::Function::New(env, armml::Pool2dJs, "pool2d"));
   exports.Set("measurePeak", Napi::Function::New(env, armml::MeasurePeakJs, "measurePeak"));
+  // Prepared calls (a native handle per call shape, positional arrays, nanoseconds back): eager's hot path.
+  exports.Set("conv2dPrepare", armml::RawFunction(env, "conv2dPrepare", armml::Conv2dPrepare));
+  exports.Set("conv2dRun", armml::RawFunction(env, "conv2dRun", armml::Conv2dRun));
+  exports.Set("gemmPrepare", armml::RawFunction(env, "gemmPrepare", armml::GemmPrepare));
+  exports.Set("gemmRun", armml::RawFunction(env, "gemmRun", armml::GemmRun));
+  exports.Set("binaryPrepare", armml::RawFunction(env, "binaryPrepare", armml::BinaryPrepare));
+  exports.Set("binaryRun", armml::RawFunction(env, "binaryRun", armml::BinaryRun));
+  exports.Set("unaryPrepare", armml::RawFunction(env, "unaryPrepare", armml::UnaryPrepare));
+  exports.Set("unaryRun", armml::RawFunction(env, "unaryRun", armml::UnaryRun));
   return exports;
 }
 

@@ -15,7 +15,7 @@ import {
   type RowKernel,
 } from './common.js';
 import { FAST_ADD, FAST_DIV, FAST_MUL, FAST_SUB, type FastKernels } from './fast.js';
-import { nativeBinary } from './native-dispatch.js';
+import { binaryMemo, runNativeBinary } from './native-dispatch.js';
 
 // One loop per op so each arithmetic operator inlines; steps are 0 or 1 (see broadcastRows).
 const addRow: RowKernel = (a, ai, as, b, bi, bs, o, oi, n) => {
@@ -114,15 +114,17 @@ function arithmetic(def: ArithmeticOp): OpEntry {
     impl: (ctx, inputs) => {
       const a = tensorInput(inputs, 0, 'A');
       const b = legacyBroadcast(ctx, a, tensorInput(inputs, 1, 'B'));
-      requireSameType(def.op, [a, b]);
-      requireTypes(def.op, a, ['float', 'int', 'uint']);
-      const fast = a.dtype === 'float32' ? nativeBinary(ctx, def.op, a, b, broadcastShapes(a.dims, b.dims)) : undefined;
-      if (fast) return [fast];
+      // Checked when the node's broadcast is planned: a memo hit means the same types passed before.
+      const m = binaryMemo(ctx, def.op, a, b, def.op, () => {
+        requireSameType(def.op, [a, b]);
+        requireTypes(def.op, a, ['float', 'int', 'uint']);
+      });
+      if (m.call) return [runNativeBinary(ctx, m, a, b)];
       const out = isBig(a.dtype)
         ? broadcastBigint(a, b, a.dtype, def.big)
         : isFloat(a.dtype)
-          ? broadcastBinary(a, b, a.dtype, def.float, undefined, def.fast)
-          : broadcastBinary(a, b, a.dtype, def.int);
+          ? broadcastBinary(a, b, a.dtype, def.float, m.dims, def.fast, m.plan)
+          : broadcastBinary(a, b, a.dtype, def.int, m.dims, undefined, m.plan);
       reportTs(ctx, def.op.toLowerCase(), a.dtype, out.size);
       return [out];
     },

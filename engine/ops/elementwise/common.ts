@@ -1,6 +1,6 @@
 // Shared machinery of the elementwise and activation ops: element-type checks, the broadcast
 // row plan that keeps inner loops tight, and the TypeScript kernel report.
-import { Tensor, FLOAT_TYPES, INT_TYPES, stridesOf, type DType } from '../../tensor.js';
+import { Tensor, FLOAT_TYPES, INT_TYPES, allocate, sizeOf, stridesOf, type DType } from '../../tensor.js';
 import { OpError, type OpContext } from '../types.js';
 import { broadcastShapes, roundNarrow } from '../util.js';
 import type { FastKernels } from './fast.js';
@@ -120,6 +120,7 @@ export type RowKernel = (
 /**
  * Runs a row kernel over the numpy broadcast of `a` and `b` into a new tensor of `outType`;
  * with `fast`, rows where each operand is contiguous or a repeated scalar use its unrolled loops.
+ * `rows` is the broadcast's plan when the caller kept it (broadcastRows of the same shapes).
  */
 export function broadcastBinary(
   a: Tensor,
@@ -128,10 +129,12 @@ export function broadcastBinary(
   kernel: RowKernel,
   outDims?: readonly number[],
   fast?: FastKernels,
+  rows?: BroadcastRows,
 ): Tensor {
   const dims = outDims ?? broadcastShapes(a.dims, b.dims);
-  const out = new Tensor(outType, dims);
-  const plan = broadcastRows([a.dims, b.dims], dims);
+  // Every element is written below: a recycled buffer needs no zero-fill first.
+  const out = new Tensor(outType, dims, allocate(outType, sizeOf(dims), false));
+  const plan = rows ?? broadcastRows([a.dims, b.dims], dims);
   const [sa, sb] = plan.starts;
   const [as, bs] = plan.steps;
   const ad = a.data as NumArray;

@@ -1,13 +1,26 @@
-// Routes large float32 elementwise ops to the native AVX2/NEON kernels in eager mode. Baseline
-// keeps the TypeScript reference loops; small tensors stay in TypeScript too, where a call into
-// the addon (argument checks, result object) costs more than the loop itself.
-import { float32ForOverwrite, type Tensor } from '../../tensor.js';
-import type { BinaryOpName, NativeBackend, UnaryOpName } from '../../native.js';
+// Routes float32 elementwise ops to the native AVX2/NEON kernels in eager mode, through calls
+// prepared once per node (OpContext.memo). Baseline keeps the TypeScript reference loops; small
+// tensors stay in TypeScript too, where a call into the addon costs more than the loop itself.
+import { float32ForOverwrite, type DType, type Tensor } from '../../tensor.js';
+import type { BinaryOpName, NativeBackend, PreparedBinary, PreparedUnary, UnaryOpName } from '../../native.js';
 import type { OpContext } from '../types.js';
-import { broadcastRows } from './common.js';
+import { sameDims, sameRun, type MemoKey } from '../memo.js';
+import { broadcastShapes } from '../util.js';
+import { broadcastRows, type BroadcastRows } from './common.js';
 
 /** Elements below which the TypeScript loop is as fast as the native call. */
 export const NATIVE_MIN_ELEMENTS = 4096;
+
+/**
+ * The same for ops whose native kernel gives exactly the TypeScript loop's result (Add, Sub, Mul,
+ * Div, Relu, Clip, LeakyRelu: one correctly rounded float operation or a comparison per element).
+ * A prepared call costs a few hundred nanoseconds, so these go native from a few hundred elements;
+ * the others (exp, tanh, ...) keep the higher threshold, where their outputs have always come from
+ * the vector kernels.
+ */
+export const NATIVE_EXACT_MIN_ELEMENTS = 256;
+
+const EXACT_UNARY: ReadonlySet<UnaryOpName> = new Set(['Relu', 'Clip', 'LeakyRelu']);
 
 /**
  * The native backend in eager mode when it offers `entry`, else undefined. Test harnesses may hand
@@ -24,53 +37,84 @@ export function eagerNative(ctx: OpContext, entry: keyof NativeBackend): NativeB
 }
 
 /** The same for elementwise calls, which stay in TypeScript below NATIVE_MIN_ELEMENTS. */
-function eltwiseBackend(ctx: OpContext, size: number): NativeBackend | undefined {
-  return size < NATIVE_MIN_ELEMENTS ? undefined : eagerNative(ctx, 'binary');
+function eltwiseBackend(ctx: OpContext, size: number, min = NATIVE_MIN_ELEMENTS): NativeBackend | undefined {
+  return size < min ? undefined : eagerNative(ctx, 'binary');
 }
 
 function threadsOf(ctx: OpContext): number {
   return Math.max(1, ctx.threads);
 }
 
-/** a op b with numpy broadcasting, or undefined when this call stays in TypeScript. */
-export function nativeBinary(
-  ctx: OpContext,
-  op: BinaryOpName,
-  a: Tensor,
-  b: Tensor,
-  dims: readonly number[],
-  flopsPerElement = 1,
-): Tensor | undefined {
-  if (a.dtype !== 'float32' || b.dtype !== 'float32') return undefined;
+/**
+ * What a broadcast binary node keeps between runs: the output shape, the row plan of the
+ * broadcast, and the prepared native call when the op runs natively.
+ */
+export interface BinaryMemo extends MemoKey {
+  op: string;
+  aDims: readonly number[];
+  bDims: readonly number[];
+  aType: DType;
+  bType: DType;
+  dims: number[];
+  size: number;
+  plan: BroadcastRows;
+  call?: PreparedBinary;
+}
+
+/**
+ * The node's broadcast of a and b, planned once per input shapes and types (after `check`, which
+ * throws for inputs the op rejects); with `nativeOp` (float32 data), the native call it runs in
+ * eager mode when the output is large enough.
+ */
+export function binaryMemo(ctx: OpContext, op: string, a: Tensor, b: Tensor, nativeOp?: BinaryOpName, check?: () => void): BinaryMemo {
+  const m = ctx.memo as BinaryMemo | undefined;
+  if (m && m.op === op && sameRun(m, ctx) && m.aType === a.dtype && m.bType === b.dtype && sameDims(a.dims, m.aDims) && sameDims(b.dims, m.bDims)) return m;
+  check?.();
+  const dims = broadcastShapes(a.dims, b.dims);
   const size = dims.reduce((p, d) => p * d, 1);
-  const native = eltwiseBackend(ctx, size);
-  if (!native) return undefined;
   const plan = broadcastRows([a.dims, b.dims], dims);
-  const out = float32ForOverwrite(dims);
-  const [startsA, startsB] = plan.starts;
-  const [stepA, stepB] = plan.steps;
-  const run = native.binary(
-    op,
-    a.data as Float32Array,
-    b.data as Float32Array,
-    out.data as Float32Array,
-    { n: plan.n, startsA, stepA, startsB, stepB },
-    {
-      threads: threadsOf(ctx),
-    },
-  );
-  ctx.report({ kernel: run.kernel, isa: run.isa, flops: size * flopsPerElement, nativeNs: run.ns });
+  const memo: BinaryMemo = { mode: ctx.mode, threads: ctx.threads, op, aDims: a.dims, bDims: b.dims, aType: a.dtype, bType: b.dtype, dims, size, plan };
+  const native = nativeOp && a.dtype === 'float32' && b.dtype === 'float32' ? eltwiseBackend(ctx, size, NATIVE_EXACT_MIN_ELEMENTS) : undefined;
+  if (native && typeof native.prepareBinary === 'function') {
+    const [startsA, startsB] = plan.starts;
+    const [stepA, stepB] = plan.steps;
+    memo.call = native.prepareBinary(nativeOp!, { n: plan.n, startsA, stepA, startsB, stepB }, { threads: threadsOf(ctx) });
+  }
+  ctx.memo = memo;
+  return memo;
+}
+
+/** Runs the memo's native call into a new float32 tensor and reports it. */
+export function runNativeBinary(ctx: OpContext, m: BinaryMemo, a: Tensor, b: Tensor, flopsPerElement = 1): Tensor {
+  const call = m.call!;
+  const out = float32ForOverwrite(m.dims);
+  const ns = call.run(a.data as Float32Array, b.data as Float32Array, out.data as Float32Array);
+  ctx.report({ kernel: call.kernel, isa: call.isa, flops: m.size * flopsPerElement, nativeNs: ns });
   return out;
+}
+
+/** What a native unary node keeps between runs: its prepared call, for the op and parameters it was made for. */
+interface UnaryMemo extends MemoKey {
+  op: UnaryOpName;
+  alpha: number;
+  beta: number;
+  call: PreparedUnary;
 }
 
 /** op(x) elementwise, or undefined when this call stays in TypeScript. */
 export function nativeUnary(ctx: OpContext, op: UnaryOpName, x: Tensor, alpha = 0, beta = 0, flopsPerElement = 1): Tensor | undefined {
   if (x.dtype !== 'float32') return undefined;
-  const native = eltwiseBackend(ctx, x.size);
-  if (!native) return undefined;
+  const native = eltwiseBackend(ctx, x.size, EXACT_UNARY.has(op) ? NATIVE_EXACT_MIN_ELEMENTS : NATIVE_MIN_ELEMENTS);
+  if (!native || typeof native.prepareUnary !== 'function') return undefined;
+  let m = ctx.memo as UnaryMemo | undefined;
+  // Object.is: a NaN bound must match itself, and -0 and 0 are different bounds for Clip.
+  if (!m || m.op !== op || !sameRun(m, ctx) || !Object.is(m.alpha, alpha) || !Object.is(m.beta, beta)) {
+    m = { mode: ctx.mode, threads: ctx.threads, op, alpha, beta, call: native.prepareUnary(op, alpha, beta, { threads: threadsOf(ctx) }) };
+    ctx.memo = m;
+  }
   const out = float32ForOverwrite(x.dims);
-  const run = native.unary(op, x.data as Float32Array, out.data as Float32Array, alpha, beta, { threads: threadsOf(ctx) });
-  ctx.report({ kernel: run.kernel, isa: run.isa, flops: x.size * flopsPerElement, nativeNs: run.ns });
+  const ns = m.call.run(x.data as Float32Array, out.data as Float32Array);
+  ctx.report({ kernel: m.call.kernel, isa: m.call.isa, flops: x.size * flopsPerElement, nativeNs: ns });
   return out;
 }
 
@@ -80,6 +124,8 @@ export interface ScaleShiftPlan {
   pairs: Float32Array;
   startsA: Int32Array;
   startsB: Int32Array;
+  /** The native call over these rows, prepared on first use (for the thread count it was made for). */
+  call?: { threads: number; run: PreparedBinary };
 }
 
 export function scaleShiftPlan(dims: readonly number[], scale: ArrayLike<number>, shift: ArrayLike<number>): ScaleShiftPlan {
@@ -107,10 +153,15 @@ export function nativeScaleShift(ctx: OpContext, x: Tensor, plan: () => ScaleShi
   if (x.dtype !== 'float32' || x.rank < 2) return undefined;
   const native = eltwiseBackend(ctx, x.size);
   if (!native) return undefined;
-  const { plane, pairs, startsA, startsB } = plan();
+  const p = plan();
+  const threads = threadsOf(ctx);
+  if (!p.call || p.call.threads !== threads) {
+    p.call = { threads, run: native.prepareBinary('ScaleShift', { n: p.plane, startsA: p.startsA, stepA: 1, startsB: p.startsB, stepB: 0 }, { threads }) };
+  }
   const out = float32ForOverwrite(x.dims);
-  const run = native.binary('ScaleShift', x.data as Float32Array, pairs, out.data as Float32Array, { n: plane, startsA, stepA: 1, startsB, stepB: 0 }, { threads: threadsOf(ctx) });
-  ctx.report({ kernel: run.kernel, isa: run.isa, flops: 2 * x.size, nativeNs: run.ns });
+  const call = p.call.run;
+  const ns = call.run(x.data as Float32Array, p.pairs, out.data as Float32Array);
+  ctx.report({ kernel: call.kernel, isa: call.isa, flops: 2 * x.size, nativeNs: ns });
   return out;
 }
 

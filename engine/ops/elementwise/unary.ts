@@ -1,5 +1,5 @@
 // One-input math ops (Sqrt, Exp, trig, rounding, sign, Erf ...) and Clip.
-import { Tensor } from '../../tensor.js';
+import { Tensor, allocate } from '../../tensor.js';
 import { OpError, optionalTensor, tensorInput, type OpContext, type OpEntry, type Value } from '../types.js';
 import type { UnaryOpName } from '../../native.js';
 import { nativeUnary } from './native-dispatch.js';
@@ -248,7 +248,8 @@ const UNARY: UnaryOp[] = [
 /** Applies a unary kernel to a tensor of an allowed type, with a bigint fallback for int64. */
 export function applyUnary(op: string, x: Tensor, types: readonly TypeClass[], kernel: UnaryKernel, big?: (v: bigint) => bigint): Tensor {
   requireTypes(op, x, types);
-  const out = new Tensor(x.dtype, x.dims);
+  // The kernels write every element: a recycled buffer needs no zero-fill first.
+  const out = new Tensor(x.dtype, x.dims, allocate(x.dtype, x.size, false));
   if (isBig(x.dtype)) {
     if (!big) throw new OpError(`${op} does not support input of type ${x.dtype}`);
     const xd = x.data as BigArray;

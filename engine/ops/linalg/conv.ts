@@ -1,8 +1,10 @@
 // Conv (1-D/2-D/3-D, groups, dilations, auto_pad). 2-D (and 1-D, as height 1) float32 runs on the
 // native conv2d kernels; other ranks and element types use a TypeScript im2col + GEMM.
-import { Tensor, float32ForOverwrite, isBigIntType, type DType } from '../../tensor.js';
+import { Tensor, allocate, isBigIntType, type DType } from '../../tensor.js';
 import { OpError, optionalTensor, tensorInput, type Attrs, type OpContext, type OpEntry } from '../types.js';
 import { product } from '../util.js';
+import { sameDims, sameRun, type MemoKey } from '../memo.js';
+import type { PreparedConv2d } from '../../native.js';
 import { nativeFloat, nativeOptions, roundReduced, tsGemm, type NumArray } from './common.js';
 
 export interface ConvGeometry {
@@ -123,10 +125,26 @@ export function im2colNd(
   }
 }
 
-function convOp(ctx: OpContext, inputs: Parameters<OpEntry['impl']>[1]): Tensor {
-  const x = tensorInput(inputs, 0, 'X');
-  const w = tensorInput(inputs, 1, 'W');
-  const b = optionalTensor(inputs, 2);
+/** What a Conv node keeps between runs while its input shapes, types, mode and threads stay. */
+interface ConvMemo extends MemoKey {
+  dtype: DType;
+  xDims: readonly number[];
+  wDims: readonly number[];
+  bDims: readonly number[] | undefined;
+  g: ConvGeometry;
+  inSpatial: number[];
+  outDims: number[];
+  outSize: number;
+  flops: number;
+  /** The native call (2-D and 1-D float data), prepared once. */
+  call?: PreparedConv2d;
+}
+
+function convMemo(ctx: OpContext, x: Tensor, w: Tensor, b: Tensor | undefined): ConvMemo {
+  const m = ctx.memo as ConvMemo | undefined;
+  if (m && sameRun(m, ctx) && m.dtype === x.dtype && sameDims(x.dims, m.xDims) && sameDims(w.dims, m.wDims) && (b ? sameDims(b.dims, m.bDims) : !m.bDims)) {
+    if (w.dtype === x.dtype && (!b || b.dtype === x.dtype)) return m;
+  }
   if (x.rank < 3) throw new OpError(`Conv: X must have rank >= 3 (N, C, spatial...), got [${x.dims.join(',')}]`);
   if (w.rank !== x.rank) throw new OpError(`Conv: W rank ${w.rank} differs from X rank ${x.rank}`);
   if (w.dtype !== x.dtype || (b && b.dtype !== x.dtype)) throw new OpError('Conv: X, W and B must have the same element type');
@@ -139,21 +157,12 @@ function convOp(ctx: OpContext, inputs: Parameters<OpEntry['impl']>[1]): Tensor 
   if (b && (b.rank !== 1 || b.dims[0] !== M)) throw new OpError(`Conv: B must have shape [${M}], got [${b.dims.join(',')}]`);
   const inSpatial = x.dims.slice(2);
   const outSpatial = convOutputShape(inSpatial, g);
-  const onNative = nativeFloat(x) && inSpatial.length <= 2;
-  // The native convolution writes every output element (its GEMM runs with beta 0): no zero-fill.
-  const out = onNative ? float32ForOverwrite([N, M, ...outSpatial]) : new Tensor(x.dtype, [N, M, ...outSpatial]);
-  const cg = C / g.group;
-  const kprod = product(g.kernel);
-  const flops = 2 * N * M * product(outSpatial) * cg * kprod;
-  if (out.size === 0) return out;
-
-  if (onNative) {
+  const outDims = [N, M, ...outSpatial];
+  const flops = 2 * N * M * product(outSpatial) * (C / g.group) * product(g.kernel);
+  let call: PreparedConv2d | undefined;
+  if (nativeFloat(x) && inSpatial.length <= 2 && product(outDims) > 0) {
     const two = inSpatial.length === 2;
-    const run = ctx.native.conv2d(
-      x.data as Float32Array,
-      w.data as Float32Array,
-      b ? (b.data as Float32Array) : null,
-      out.data as Float32Array,
+    call = ctx.native.prepareConv2d(
       {
         N,
         C,
@@ -176,12 +185,29 @@ function convOp(ctx: OpContext, inputs: Parameters<OpEntry['impl']>[1]): Tensor 
       },
       nativeOptions(ctx),
     );
+  }
+  const memo: ConvMemo = { mode: ctx.mode, threads: ctx.threads, dtype: x.dtype, xDims: x.dims, wDims: w.dims, bDims: b?.dims, g, inSpatial, outDims, outSize: product(outDims), flops, call };
+  ctx.memo = memo;
+  return memo;
+}
+
+function convOp(ctx: OpContext, inputs: Parameters<OpEntry['impl']>[1]): Tensor {
+  const x = tensorInput(inputs, 0, 'X');
+  const w = tensorInput(inputs, 1, 'W');
+  const b = optionalTensor(inputs, 2);
+  const m = convMemo(ctx, x, w, b);
+  const call = m.call;
+  if (call) {
+    // The native convolution writes every output element (its GEMM runs with beta 0): no zero-fill.
+    const out = new Tensor(x.dtype, m.outDims, allocate('float32', m.outSize, false));
+    const ns = call.run(x.data as Float32Array, w.data as Float32Array, b ? (b.data as Float32Array) : null, out.data as Float32Array);
     roundReduced(out);
-    ctx.report({ kernel: run.kernel, isa: run.isa, flops, nativeNs: run.ns });
+    ctx.report({ kernel: call.kernel, isa: call.isa, flops: m.flops, nativeNs: ns });
     return out;
   }
-
-  convGeneric(x, w, b, out, g, inSpatial, outSpatial, ctx);
+  const out = new Tensor(x.dtype, m.outDims);
+  if (out.size === 0) return out;
+  convGeneric(x, w, b, out, m.g, m.inSpatial, m.outDims.slice(2), ctx);
   return out;
 }
 

@@ -1,5 +1,7 @@
 // MatMul (numpy semantics: 1-D promotion, broadcast batch dims) and Gemm.
-import { Tensor, isBigIntType } from '../../tensor.js';
+import { Tensor, allocate, isBigIntType, type DType } from '../../tensor.js';
+import type { PreparedGemm } from '../../native.js';
+import { sameDims, sameRun, type MemoKey } from '../memo.js';
 import { OpError, optionalTensor, tensorInput, type OpContext, type OpEntry } from '../types.js';
 import { broadcastShapes, product } from '../util.js';
 import { bigGemm, nativeFloat, nativeOptions, roundReduced, tsGemm, type NumArray } from './common.js';
@@ -34,7 +36,28 @@ function batchIndex(dims: readonly number[], out: readonly number[]): Int32Array
   return idx;
 }
 
-function matmul(ctx: OpContext, a: Tensor, b: Tensor): Tensor {
+/** What a MatMul node keeps between runs while its input shapes, type, mode and threads stay. */
+interface MatMulMemo extends MemoKey {
+  dtype: DType;
+  aDims: readonly number[];
+  bDims: readonly number[];
+  M: number;
+  N: number;
+  K: number;
+  aBatch: number[];
+  bBatch: number[];
+  outBatch: number[];
+  outDims: number[];
+  flops: number;
+  /** One native GEMM for the whole product, when B is shared or batches line up. */
+  call?: PreparedGemm;
+  /** Otherwise one GEMM per output matrix, on views picked by these batch offsets. */
+  each?: { call: PreparedGemm; ai: Int32Array; bi: Int32Array };
+}
+
+function matmulMemo(ctx: OpContext, a: Tensor, b: Tensor): MatMulMemo {
+  const m = ctx.memo as MatMulMemo | undefined;
+  if (m && sameRun(m, ctx) && m.dtype === a.dtype && b.dtype === a.dtype && sameDims(a.dims, m.aDims) && sameDims(b.dims, m.bDims)) return m;
   checkSameType(a, b, 'MatMul');
   if (a.rank === 0 || b.rank === 0) throw new OpError('MatMul: inputs must have rank >= 1');
   const aDims = a.rank === 1 ? [1, a.dims[0]] : a.dims.slice();
@@ -51,47 +74,54 @@ function matmul(ctx: OpContext, a: Tensor, b: Tensor): Tensor {
   const outDims = [...outBatch];
   if (a.rank > 1) outDims.push(M);
   if (b.rank > 1) outDims.push(N);
-  const out = new Tensor(a.dtype, outDims);
   const batch = product(outBatch);
   const aCount = product(aBatch);
   const bCount = product(bBatch);
-  const flops = 2 * batch * M * N * K;
-
+  const memo: MatMulMemo = { mode: ctx.mode, threads: ctx.threads, dtype: a.dtype, aDims: a.dims, bDims: b.dims, M, N, K, aBatch, bBatch, outBatch, outDims, flops: 2 * batch * M * N * K };
   if (nativeFloat(a)) {
-    const native = ctx.native;
     const opts = nativeOptions(ctx);
+    if (bCount === 1) {
+      // B shared by every batch entry: the batch folds into the rows of one GEMM.
+      memo.call = ctx.native.prepareGemm({ M: batch * M, N, K }, opts);
+    } else if (bCount === batch && (aCount === 1 || aCount === batch)) {
+      memo.call = ctx.native.prepareGemm({ M, N, K, batch, strideA: aCount === 1 ? 0 : M * K, strideB: K * N, strideC: M * N }, opts);
+    } else {
+      // General broadcasting: one GEMM per output matrix on views (no copies).
+      memo.each = { call: ctx.native.prepareGemm({ M, N, K }, opts), ai: batchIndex(aBatch, outBatch), bi: batchIndex(bBatch, outBatch) };
+    }
+  }
+  ctx.memo = memo;
+  return memo;
+}
+
+function matmul(ctx: OpContext, a: Tensor, b: Tensor): Tensor {
+  const m = matmulMemo(ctx, a, b);
+  const { M, N, K, outDims, flops } = m;
+  const batch = product(m.outBatch);
+
+  if (m.call || m.each) {
+    // GEMM with beta 0 writes every element of C: the output needs no zero-fill.
+    const out = new Tensor(a.dtype, outDims, allocate('float32', batch * M * N, false));
     const ad = a.data as Float32Array;
     const bd = b.data as Float32Array;
     const cd = out.data as Float32Array;
-    let run;
-    if (bCount === 1) {
-      // B shared by every batch entry: the batch folds into the rows of one GEMM.
-      run = native.gemm(ad, bd, cd, { M: batch * M, N, K }, opts);
-    } else if (bCount === batch && (aCount === 1 || aCount === batch)) {
-      run = native.gemm(ad, bd, cd, { M, N, K, batch, strideA: aCount === 1 ? 0 : M * K, strideB: K * N, strideC: M * N }, opts);
-    }
-    if (!run) {
-      // General broadcasting: one GEMM per output matrix on views (no copies).
-      const ai = batchIndex(aBatch, outBatch);
-      const bi = batchIndex(bBatch, outBatch);
-      let ns = 0;
+    let ns = 0;
+    const prepared = m.call ?? m.each!.call;
+    if (m.call) {
+      ns = m.call.run(ad, bd, cd);
+    } else {
+      const { call, ai, bi } = m.each!;
       for (let i = 0; i < batch; i++) {
-        run = native.gemm(
-          ad.subarray(ai[i] * M * K, (ai[i] + 1) * M * K),
-          bd.subarray(bi[i] * K * N, (bi[i] + 1) * K * N),
-          cd.subarray(i * M * N, (i + 1) * M * N),
-          { M, N, K },
-          opts,
-        );
-        ns += run.ns;
+        ns += call.run(ad.subarray(ai[i] * M * K, (ai[i] + 1) * M * K), bd.subarray(bi[i] * K * N, (bi[i] + 1) * K * N), cd.subarray(i * M * N, (i + 1) * M * N));
       }
-      if (run) run = { ...run, ns };
     }
     roundReduced(out);
-    if (run) ctx.report({ kernel: run.kernel, isa: run.isa, flops, nativeNs: run.ns });
+    if (m.call || batch > 0) ctx.report({ kernel: prepared.kernel, isa: prepared.isa, flops, nativeNs: ns });
     return out;
   }
 
+  const out = new Tensor(a.dtype, outDims);
+  const { aBatch, bBatch, outBatch } = m;
   const ai = batchIndex(aBatch, outBatch);
   const bi = batchIndex(bBatch, outBatch);
   if (isBigIntType(a.dtype)) {
@@ -119,10 +149,37 @@ function matmul(ctx: OpContext, a: Tensor, b: Tensor): Tensor {
   return out;
 }
 
-function gemmOp(ctx: OpContext, inputs: Parameters<OpEntry['impl']>[1]): Tensor {
-  const a = tensorInput(inputs, 0, 'A');
-  const b = tensorInput(inputs, 1, 'B');
-  const c = optionalTensor(inputs, 2);
+/** What a Gemm node keeps between runs while its input shapes, type, mode and threads stay. */
+interface GemmMemo extends MemoKey {
+  dtype: DType;
+  aDims: readonly number[];
+  bDims: readonly number[];
+  cDims: readonly number[] | undefined;
+  M: number;
+  N: number;
+  K: number;
+  transA: boolean;
+  transB: boolean;
+  alpha: number;
+  beta: number;
+  /** How C enters: not at all, as the native bias (a row of N), or copied into Y first and scaled by beta. */
+  cMode: 'none' | 'bias' | 'fill';
+  call?: PreparedGemm;
+}
+
+function gemmMemo(ctx: OpContext, a: Tensor, b: Tensor, c: Tensor | undefined): GemmMemo {
+  const m = ctx.memo as GemmMemo | undefined;
+  if (
+    m &&
+    sameRun(m, ctx) &&
+    m.dtype === a.dtype &&
+    b.dtype === a.dtype &&
+    sameDims(a.dims, m.aDims) &&
+    sameDims(b.dims, m.bDims) &&
+    (c ? c.dtype === a.dtype && sameDims(c.dims, m.cDims) : !m.cDims)
+  ) {
+    return m;
+  }
   checkSameType(a, b, 'Gemm');
   if (a.rank !== 2 || b.rank !== 2) throw new OpError(`Gemm: A and B must be 2-D, got [${a.dims.join(',')}] and [${b.dims.join(',')}]`);
   const transA = ctx.attrs.int('transA', 0) !== 0;
@@ -132,10 +189,8 @@ function gemmOp(ctx: OpContext, inputs: Parameters<OpEntry['impl']>[1]): Tensor 
   const [M, K] = transA ? [a.dims[1], a.dims[0]] : a.dims;
   const [K2, N] = transB ? [b.dims[1], b.dims[0]] : b.dims;
   if (K !== K2) throw new OpError(`Gemm: inner dimensions differ (A gives K=${K}, B gives K=${K2})`);
-  const out = new Tensor(a.dtype, [M, N]);
-  const flops = 2 * M * N * K;
+  let cMode: GemmMemo['cMode'] = 'none';
   // C broadcasts unidirectionally to [M, N].
-  let cFill: ((y: { [i: number]: number | bigint }) => void) | undefined;
   if (c && beta !== 0) {
     if (c.dtype !== a.dtype) throw new OpError(`Gemm: C has element type ${c.dtype}, expected ${a.dtype}`);
     if (c.rank > 2) throw new OpError(`Gemm: C must have rank <= 2, got [${c.dims.join(',')}]`);
@@ -143,38 +198,46 @@ function gemmOp(ctx: OpContext, inputs: Parameters<OpEntry['impl']>[1]): Tensor 
     if ((cd[0] !== 1 && cd[0] !== M) || (cd[1] !== 1 && cd[1] !== N)) {
       throw new OpError(`Gemm: C of shape [${c.dims.join(',')}] cannot be broadcast to [${M},${N}]`);
     }
-    const src = c.data as unknown as { [i: number]: number | bigint };
-    const rs = cd[0] === 1 ? 0 : cd[1];
-    const cs = cd[1] === 1 ? 0 : 1;
-    cFill = (y) => {
-      for (let i = 0; i < M; i++) for (let j = 0; j < N; j++) y[i * N + j] = src[i * rs + j * cs];
-    };
+    cMode = beta === 1 && c.size === N && (c.rank === 1 || c.dims[0] === 1) && N > 1 ? 'bias' : 'fill';
   }
-
+  const memo: GemmMemo = { mode: ctx.mode, threads: ctx.threads, dtype: a.dtype, aDims: a.dims, bDims: b.dims, cDims: c?.dims, M, N, K, transA, transB, alpha, beta, cMode };
   if (nativeFloat(a)) {
+    memo.call = ctx.native.prepareGemm({ M, N, K, transA, transB, alpha, beta: cMode === 'fill' ? beta : 0 }, nativeOptions(ctx));
+  }
+  ctx.memo = memo;
+  return memo;
+}
+
+/** Y[i, j] = C broadcast to [M, N]. */
+function fillC(c: Tensor, M: number, N: number, y: { [i: number]: number | bigint }): void {
+  const cd = c.rank === 2 ? c.dims : c.rank === 1 ? [1, c.dims[0]] : [1, 1];
+  const src = c.data as unknown as { [i: number]: number | bigint };
+  const rs = cd[0] === 1 ? 0 : cd[1];
+  const cs = cd[1] === 1 ? 0 : 1;
+  for (let i = 0; i < M; i++) for (let j = 0; j < N; j++) y[i * N + j] = src[i * rs + j * cs];
+}
+
+function gemmOp(ctx: OpContext, inputs: Parameters<OpEntry['impl']>[1]): Tensor {
+  const a = tensorInput(inputs, 0, 'A');
+  const b = tensorInput(inputs, 1, 'B');
+  const c = optionalTensor(inputs, 2);
+  const m = gemmMemo(ctx, a, b, c);
+  const { M, N, K, transA, transB, alpha, beta, cMode } = m;
+  const flops = 2 * M * N * K;
+  const cFill = cMode !== 'none' ? (y: { [i: number]: number | bigint }) => fillC(c!, M, N, y) : undefined;
+
+  if (m.call) {
+    // beta 0 and no C to copy in: the GEMM writes every element, so Y needs no zero-fill.
+    const out = cMode === 'fill' ? new Tensor(a.dtype, [M, N]) : new Tensor(a.dtype, [M, N], allocate('float32', M * N, false));
     const y = out.data as Float32Array;
-    let bias: Float32Array | undefined;
-    let betaNative = 0;
-    if (cFill) {
-      if (beta === 1 && c!.size === N && (c!.rank === 1 || c!.dims[0] === 1) && N > 1) {
-        bias = c!.data as Float32Array;
-      } else {
-        cFill(y);
-        betaNative = beta;
-      }
-    }
-    const run = ctx.native.gemm(
-      a.data as Float32Array,
-      b.data as Float32Array,
-      y,
-      { M, N, K, transA, transB, alpha, beta: betaNative, bias },
-      nativeOptions(ctx),
-    );
+    if (cMode === 'fill') cFill!(y);
+    const ns = m.call.run(a.data as Float32Array, b.data as Float32Array, y, cMode === 'bias' ? (c!.data as Float32Array) : null);
     roundReduced(out);
-    ctx.report({ kernel: run.kernel, isa: run.isa, flops, nativeNs: run.ns });
+    ctx.report({ kernel: m.call.kernel, isa: m.call.isa, flops, nativeNs: ns });
     return out;
   }
 
+  const out = new Tensor(a.dtype, [M, N]);
   if (isBigIntType(a.dtype)) {
     if (alpha !== 1 || (cFill && beta !== 1)) throw new OpError('Gemm: alpha/beta other than 1 are not supported for 64-bit integers');
     bigGemm(a.data as BigInt64Array, 0, transA, b.data as BigInt64Array, 0, transB, out.data as BigInt64Array, 0, M, N, K);

@@ -52,10 +52,25 @@ function affinePerChannel(x: NumArray, y: NumArray, batches: number, channels: n
 }
 
 /**
- * Eager BatchNormalization plans by node: with the statistics and affine parameters initializers
- * (the usual case) and the same input shape, every run of a plan folds them the same way.
+ * What an eager BatchNormalization node keeps between runs: with the statistics and affine
+ * parameters initializers (the usual case) and the same input shape, every run folds them the
+ * same way, into the same rows and (scale, shift) pairs.
  */
-const scaleShiftPlans = new WeakMap<object, { key: readonly unknown[]; plan: ScaleShiftPlan }>();
+interface BatchNormMemo {
+  key: readonly unknown[];
+  plan: ScaleShiftPlan;
+}
+
+/** Inference BatchNormalization as y = x * a[c] + b[c]. */
+function foldInference(scale: FloatArray, bias: FloatArray, mean: FloatArray, variance: FloatArray, eps: number, channels: number): [Float64Array, Float64Array] {
+  const a = new Float64Array(channels);
+  const b = new Float64Array(channels);
+  for (let c = 0; c < channels; c++) {
+    a[c] = scale[c] / Math.sqrt(variance[c] + eps);
+    b[c] = bias[c] - mean[c] * a[c];
+  }
+  return [a, b];
+}
 
 const batchNormalization: OpImpl = (ctx, inputs) => {
   const x = floatInput(inputs, 0, 'BatchNormalization input');
@@ -74,10 +89,25 @@ const batchNormalization: OpImpl = (ctx, inputs) => {
   const variance = channelParam(inputs, 4, channels, 'BatchNormalization input_var');
   const training = ctx.opset >= 14 && ctx.attrs.int('training_mode', 0) !== 0;
   const src = x.data as FloatArray;
-  const a = new Float64Array(channels);
-  const b = new Float64Array(channels);
+  if (!training && !perActivation && plane >= 8) {
+    // Eager float32: one native pass of y = fma(x, a[c], b[c]), folded once while the parameters stay.
+    const key = [inputs[1], inputs[2], inputs[3], inputs[4], eps, ctx.threads, ...x.dims];
+    const y = nativeScaleShift(ctx, x, () => {
+      const known = ctx.memo as BatchNormMemo | undefined;
+      if (known && known.key.length === key.length && known.key.every((v, i) => v === key[i])) return known.plan;
+      const [a, b] = foldInference(scale, bias, mean, variance, eps, channels);
+      const memo: BatchNormMemo = { key, plan: scaleShiftPlan(x.dims, a, b) };
+      ctx.memo = memo;
+      return memo.plan;
+    });
+    if (y) return [y];
+  }
+  let a: Float64Array;
+  let b: Float64Array;
   const outs: Tensor[] = [];
   if (training) {
+    a = new Float64Array(channels);
+    b = new Float64Array(channels);
     // Batch statistics per channel over N and the spatial axes.
     const batchMean = new Float64Array(C);
     const batchVar = new Float64Array(C);
@@ -105,22 +135,7 @@ const batchNormalization: OpImpl = (ctx, inputs) => {
     }
     outs.push(roundNarrow(runMean), roundNarrow(runVar));
   } else {
-    for (let c = 0; c < channels; c++) {
-      a[c] = scale[c] / Math.sqrt(variance[c] + eps);
-      b[c] = bias[c] - mean[c] * a[c];
-    }
-  }
-  if (!training && !perActivation && plane >= 8) {
-    // Eager float32: one native pass of y = fma(x, a[c], b[c]).
-    const key = [inputs[1], inputs[2], inputs[3], inputs[4], eps, x.dims.join(',')];
-    const y = nativeScaleShift(ctx, x, () => {
-      const known = scaleShiftPlans.get(ctx.node);
-      if (known && known.key.every((v, i) => v === key[i])) return known.plan;
-      const plan = scaleShiftPlan(x.dims, a, b);
-      scaleShiftPlans.set(ctx.node, { key, plan });
-      return plan;
-    });
-    if (y) return [y];
+    [a, b] = foldInference(scale, bias, mean, variance, eps, channels);
   }
   const y = new Tensor(x.dtype, x.dims);
   affinePerChannel(src, y.data as FloatArray, N, channels, step, a, b);

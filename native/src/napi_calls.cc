@@ -1,0 +1,448 @@
+// Prepared kernel calls (engine/native-calls.ts): eager runs the same small kernels hundreds of
+// times per inference, so a call's shape, epilogue, variant and thread count are checked once, in
+// a *Prepare function that keeps them in a native object behind a JS external. A run passes that
+// handle and the arrays by position and gets the kernel's nanoseconds back: no named properties
+// to read and no result object to build, which cost several microseconds per call, more than a
+// small kernel itself. Every run still checks each array's type and length against the prepared
+// shape: a stale shape must become an exception, never an out-of-bounds access.
+#include "napi_calls.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "conv.h"
+#include "cpu.h"
+#include "eltwise.h"
+#include "gemm.h"
+#include "variants.h"
+
+namespace armml {
+
+namespace {
+
+struct CallError {
+  bool range;
+  std::string message;
+};
+
+[[noreturn]] void type_error(const std::string& m) { throw CallError{false, m}; }
+[[noreturn]] void range_error(const std::string& m) { throw CallError{true, m}; }
+
+// ---- arguments (plain napi: node-addon-api's CallbackInfo allocates past six arguments and its
+// typed-array accessors ask V8 for the same facts more than once) ----
+
+constexpr size_t kMaxArgs = 12;
+
+struct F32 {
+  float* data = nullptr;
+  size_t length = 0;
+};
+
+struct RawArgs {
+  napi_env env;
+  size_t argc = kMaxArgs;
+  napi_value argv[kMaxArgs];
+  RawArgs(napi_env e, napi_callback_info info, size_t need, const char* usage) : env(e) {
+    if (napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr) != napi_ok) type_error("bad call");
+    if (argc < need) type_error(std::string(usage) + " needs " + std::to_string(need) + " arguments");
+  }
+  bool nullish(size_t i) const {
+    napi_valuetype t;
+    return napi_typeof(env, argv[i], &t) == napi_ok && (t == napi_null || t == napi_undefined);
+  }
+  void* typed(size_t i, napi_typedarray_type want, const char* kind, const char* what, size_t& length) const {
+    napi_typedarray_type type;
+    void* data = nullptr;
+    napi_value buffer;
+    size_t offset;
+    if (napi_get_typedarray_info(env, argv[i], &type, &length, &data, &buffer, &offset) != napi_ok || type != want)
+      type_error(std::string(what) + " must be " + kind);
+    return data;
+  }
+  F32 f32(size_t i, const char* what, bool optional = false) const {
+    F32 r;
+    napi_typedarray_type type;
+    void* data = nullptr;
+    napi_value buffer;
+    size_t offset;
+    // The array first: optional ones are present far more often than not.
+    if (napi_get_typedarray_info(env, argv[i], &type, &r.length, &data, &buffer, &offset) == napi_ok && type == napi_float32_array) {
+      r.data = static_cast<float*>(data);
+      return r;
+    }
+    if (optional && nullish(i)) return F32{};
+    type_error(std::string(what) + " must be a Float32Array");
+  }
+  std::vector<int32_t> i32(size_t i, const char* what) const {
+    size_t n;
+    const int32_t* p = static_cast<const int32_t*>(typed(i, napi_int32_array, "an Int32Array", what, n));
+    return std::vector<int32_t>(p, p + n);
+  }
+  const double* params(size_t i, size_t need) const {
+    size_t n;
+    const double* p = static_cast<const double*>(typed(i, napi_float64_array, "a Float64Array", "params", n));
+    if (n < need) range_error("params has " + std::to_string(n) + " entries, needs " + std::to_string(need));
+    return p;
+  }
+  std::string string(size_t i, const char* what) const {
+    size_t n = 0;
+    if (napi_get_value_string_utf8(env, argv[i], nullptr, 0, &n) != napi_ok) type_error(std::string(what) + " must be a string");
+    std::string out(n, '\0');
+    napi_get_value_string_utf8(env, argv[i], out.data(), n + 1, &n);
+    return out;
+  }
+  double number(size_t i, const char* what) const {
+    double d;
+    if (napi_get_value_double(env, argv[i], &d) != napi_ok) type_error(std::string(what) + " must be a number");
+    return d;
+  }
+};
+
+size_t whole(double d, const char* what, double max = 2147483647.0) {
+  if (!(d >= 0) || d != std::floor(d) || d > max) range_error(std::string(what) + " must be a non-negative integer");
+  return size_t(d);
+}
+
+int threads_in(double d) {
+  if (!(d >= 1 && d <= 256) || d != std::floor(d)) range_error("threads must be between 1 and 256");
+  return int(d);
+}
+
+void need(const char* what, size_t have, double n) {
+  if (double(have) < n) {
+    char buf[160];
+    std::snprintf(buf, sizeof buf, "%s has %zu elements but the parameters need %.0f", what, have, n);
+    range_error(buf);
+  }
+}
+
+const KernelVariant& variant_for(const char* family, const std::string& request) {
+  try {
+    return resolve_variant(family, request);
+  } catch (const std::invalid_argument& e) {
+    type_error(e.what());
+  }
+}
+
+Epilogue activation_in(const double* p) {
+  Epilogue ep;
+  ep.act = Activation(whole(p[0], "act", double(size_t(Activation::HardSigmoid))));
+  ep.alpha = float(p[1]);
+  ep.beta = float(p[2]);
+  return ep;
+}
+
+template <class Call>
+double timed_ns(Call&& call) {
+  const auto t0 = std::chrono::steady_clock::now();
+  call();
+  const auto t1 = std::chrono::steady_clock::now();
+  return double(std::chrono::duration_cast<std::chrono::nanoseconds>(t1 - t0).count());
+}
+
+// ---- prepared calls ----
+
+enum class Kind : uint32_t { Conv2d = 1, Gemm, Binary, Unary };
+
+struct Prepared {
+  Kind kind;
+  int threads = 1;
+  const KernelVariant* variant = nullptr;
+  // Elements each operand must have at least (x/a, w/b, y/c; bias; residual).
+  double need0 = 0, need1 = 0, need2 = 0, needBias = 0;
+  // Conv2d
+  Conv2dShape shape;
+  std::string request;
+  // Gemm
+  GemmArgs gemm;
+  GemmBatch batch;
+  // Binary / unary
+  BinaryOp binaryOp = BinaryOp::Add;
+  UnaryOp unaryOp = UnaryOp::Relu;
+  std::vector<int32_t> startsA, startsB;
+  size_t stepA = 0, stepB = 0, n = 0;
+  Epilogue ep;  // Conv2d/Gemm: the activation; unary: alpha/beta
+  explicit Prepared(Kind k) : kind(k) {}
+};
+
+// Prepared calls live in a table of this thread (each JS environment runs on one thread); JS holds
+// a number, slot + generation * 2^24, and the call object's finalizer frees the slot. A number is
+// cheaper to hand over than an external, and a stale or forged one is refused by the generation.
+struct CallTable {
+  std::vector<std::unique_ptr<Prepared>> slots;
+  std::vector<uint32_t> generation;
+  std::vector<uint32_t> free;
+};
+thread_local CallTable calls;
+constexpr double kSlots = 16777216.0;
+
+napi_value handle_of(napi_env env, Prepared* p, const std::string& kernel, const char* isa) {
+  std::unique_ptr<Prepared> owned(p);
+  uint32_t slot;
+  if (!calls.free.empty()) {
+    slot = calls.free.back();
+    calls.free.pop_back();
+  } else {
+    if (calls.slots.size() >= size_t(kSlots)) range_error("too many prepared calls");
+    slot = uint32_t(calls.slots.size());
+    calls.slots.emplace_back();
+    calls.generation.push_back(0);
+  }
+  const uint32_t gen = calls.generation[slot] = (calls.generation[slot] + 1) & 0x0fffffff;
+  calls.slots[slot] = std::move(owned);
+  napi_value out, handle, name, isaValue;
+  napi_create_object(env, &out);
+  napi_create_double(env, double(gen) * kSlots + slot, &handle);
+  napi_create_string_utf8(env, kernel.c_str(), kernel.size(), &name);
+  napi_create_string_utf8(env, isa, NAPI_AUTO_LENGTH, &isaValue);
+  napi_set_named_property(env, out, "handle", handle);
+  napi_set_named_property(env, out, "kernel", name);
+  napi_set_named_property(env, out, "isa", isaValue);
+  const auto release = [](napi_env, void*, void* hint) {
+    const uint32_t s = uint32_t(reinterpret_cast<uintptr_t>(hint));
+    calls.slots[s].reset();
+    calls.free.push_back(s);
+  };
+  if (napi_add_finalizer(env, out, nullptr, release, reinterpret_cast<void*>(uintptr_t(slot)), nullptr) != napi_ok) {
+    calls.slots[slot].reset();
+    calls.free.push_back(slot);
+    type_error("could not create a prepared call");
+  }
+  return out;
+}
+
+Prepared& prepared_arg(const RawArgs& args, size_t i, Kind kind) {
+  double h;
+  if (napi_get_value_double(args.env, args.argv[i], &h) != napi_ok || !(h >= 0) || h != std::floor(h)) type_error("handle must be a prepared call");
+  const double gen = std::floor(h / kSlots);
+  const size_t slot = size_t(h - gen * kSlots);
+  if (slot >= calls.slots.size() || !calls.slots[slot] || calls.generation[slot] != uint32_t(gen)) type_error("handle must be a prepared call");
+  Prepared& p = *calls.slots[slot];
+  if (p.kind != kind) type_error("handle is a prepared call of another kind");
+  return p;
+}
+
+/** Runs body (which builds the result) and hands it, or the error, to JS. */
+template <class Body>
+napi_value guarded(napi_env env, Body&& body) {
+  try {
+    return body();
+  } catch (const CallError& e) {
+    if (e.range) napi_throw_range_error(env, nullptr, e.message.c_str());
+    else napi_throw_type_error(env, nullptr, e.message.c_str());
+  } catch (const std::invalid_argument& e) {
+    napi_throw_error(env, nullptr, e.what());
+  } catch (const std::exception& e) {
+    napi_throw_error(env, nullptr, (std::string("kernel failed: ") + e.what()).c_str());
+  }
+  return nullptr;
+}
+
+napi_value ns_value(napi_env env, double ns) {
+  napi_value out;
+  napi_create_double(env, ns, &out);
+  return out;
+}
+
+}  // namespace
+
+// conv2dPrepare(params, variant) -> {handle, kernel, isa}
+// params: N C H W M kH kW strideH strideW padT padL padB padR dilH dilW group outH outW, act actAlpha actBeta, threads
+napi_value Conv2dPrepare(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    RawArgs args(env, info, 2, "conv2dPrepare(params, variant)");
+    const double* p = args.params(0, kConvParams);
+    auto call = std::make_unique<Prepared>(Kind::Conv2d);
+    Conv2dShape& s = call->shape;
+    size_t* fields[] = {&s.N,    &s.C,    &s.H,    &s.W,    &s.M,    &s.kH,   &s.kW,    &s.strideH, &s.strideW,
+                        &s.padT, &s.padL, &s.padB, &s.padR, &s.dilH, &s.dilW, &s.group, &s.outH,    &s.outW};
+    static const char* names[] = {"N",    "C",    "H",    "W",    "M",    "kH",   "kW",    "strideH", "strideW",
+                                  "padT", "padL", "padB", "padR", "dilH", "dilW", "group", "outH",    "outW"};
+    for (size_t i = 0; i < kConvShapeFields; i++) *fields[i] = whole(p[i], names[i]);
+    try {
+      check_conv2d_shape(s);
+    } catch (const std::invalid_argument& e) {
+      range_error(std::string("conv2d: ") + e.what());
+    }
+    call->ep = activation_in(p + kConvShapeFields);
+    call->threads = threads_in(p[kConvShapeFields + 3]);
+    call->request = args.string(1, "variant");
+    KernelChoice k;
+    try {
+      k = conv2d_plan(s, call->request);
+    } catch (const std::invalid_argument& e) {
+      type_error(std::string("conv2d: ") + e.what());
+    }
+    call->need0 = double(s.N) * s.C * s.H * s.W;
+    call->need1 = double(s.M) * (s.C / s.group) * s.kH * s.kW;
+    call->need2 = double(s.N) * s.M * s.outH * s.outW;
+    call->needBias = double(s.M);
+    return handle_of(env, call.release(), k.kernel, k.isa.c_str());
+  });
+}
+
+// conv2dRun(handle, x, w, bias|null, y, residual|null) -> ns
+napi_value Conv2dRun(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    RawArgs args(env, info, 6, "conv2dRun(handle, x, w, bias, y, residual)");
+    const Prepared& c = prepared_arg(args, 0, Kind::Conv2d);
+    const F32 x = args.f32(1, "x"), w = args.f32(2, "w"), bias = args.f32(3, "bias", true);
+    const F32 y = args.f32(4, "y"), residual = args.f32(5, "residual", true);
+    need("x", x.length, c.need0);
+    need("w", w.length, c.need1);
+    need("y", y.length, c.need2);
+    if (bias.data) need("bias", bias.length, c.needBias);
+    Epilogue ep = c.ep;
+    if (residual.data) need("residual", residual.length, c.need2), ep.residual = residual.data;
+    return ns_value(env, timed_ns([&] { conv2d(c.shape, x.data, w.data, bias.data, y.data, ep, c.request, c.threads); }));
+  });
+}
+
+// gemmPrepare(params, variant) -> {handle, kernel, isa}
+// params: M N K transA transB alpha beta batch strideA strideB strideC, act actAlpha actBeta, threads
+napi_value GemmPrepare(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    RawArgs args(env, info, 2, "gemmPrepare(params, variant)");
+    const double* p = args.params(0, kGemmParams);
+    auto call = std::make_unique<Prepared>(Kind::Gemm);
+    GemmArgs& g = call->gemm;
+    g.M = whole(p[0], "M");
+    g.N = whole(p[1], "N");
+    g.K = whole(p[2], "K");
+    g.transA = p[3] != 0;
+    g.transB = p[4] != 0;
+    g.alpha = float(p[5]);
+    g.beta = float(p[6]);
+    g.lda = g.transA ? g.M : g.K;
+    g.ldb = g.transB ? g.K : g.N;
+    g.ldc = g.N;
+    GemmBatch& bt = call->batch;
+    bt.count = whole(p[7], "batch");
+    bt.strideA = whole(p[8], "strideA");
+    bt.strideB = whole(p[9], "strideB");
+    bt.strideC = whole(p[10], "strideC");
+    g.ep = activation_in(p + 11);
+    g.ep.ldr = g.ldc;
+    call->threads = threads_in(p[14]);
+    call->variant = &variant_for("matmul_f32", args.string(1, "variant"));
+    const auto extent = [](size_t rows, size_t cols, size_t ld) { return rows == 0 || cols == 0 ? 0.0 : double(rows - 1) * ld + cols; };
+    if (bt.count > 0) {
+      const double last = double(bt.count - 1);
+      call->need0 = g.M && g.K ? last * bt.strideA + (g.transA ? extent(g.K, g.M, g.lda) : extent(g.M, g.K, g.lda)) : 0;
+      call->need1 = g.K && g.N ? last * bt.strideB + (g.transB ? extent(g.N, g.K, g.ldb) : extent(g.K, g.N, g.ldb)) : 0;
+      call->need2 = g.M && g.N ? last * bt.strideC + extent(g.M, g.N, g.ldc) : 0;
+      if (bt.count > 1 && g.M && g.N && bt.strideC < g.M * g.N) range_error("strideC must be at least M*N so batch outputs do not overlap");
+    }
+    call->needBias = double(g.N);
+    const KernelVariant& v = *call->variant;
+    return handle_of(env, call.release(), v.name, v.isa);
+  });
+}
+
+// gemmRun(handle, a, b, c, bias|null, residual|null) -> ns
+napi_value GemmRun(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    RawArgs args(env, info, 6, "gemmRun(handle, a, b, c, bias, residual)");
+    const Prepared& call = prepared_arg(args, 0, Kind::Gemm);
+    const F32 a = args.f32(1, "a"), b = args.f32(2, "b"), c = args.f32(3, "c");
+    const F32 bias = args.f32(4, "bias", true), residual = args.f32(5, "residual", true);
+    need("a", a.length, call.need0);
+    need("b", b.length, call.need1);
+    need("c", c.length, call.need2);
+    GemmArgs g = call.gemm;
+    if (bias.data) need("bias", bias.length, call.needBias), g.ep.bias_n = bias.data;
+    if (residual.data) need("residual", residual.length, call.need2), g.ep.residual = residual.data;
+    g.A = a.data;
+    g.B = b.data;
+    g.C = c.data;
+    return ns_value(env, timed_ns([&] { gemm(*call.variant, g, call.batch, call.threads); }));
+  });
+}
+
+// binaryPrepare(op, startsA, stepA, startsB, stepB, n, threads, variant) -> {handle, kernel, isa}
+napi_value BinaryPrepare(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    RawArgs args(env, info, 8, "binaryPrepare(op, startsA, stepA, startsB, stepB, n, threads, variant)");
+    auto call = std::make_unique<Prepared>(Kind::Binary);
+    call->binaryOp = BinaryOp(whole(args.number(0, "op"), "op", double(size_t(BinaryOp::ScaleShift))));
+    call->startsA = args.i32(1, "startsA");
+    call->stepA = whole(args.number(2, "stepA"), "stepA", 1);
+    call->startsB = args.i32(3, "startsB");
+    call->stepB = whole(args.number(4, "stepB"), "stepB", 1);
+    call->n = whole(args.number(5, "n"), "n");
+    call->threads = threads_in(args.number(6, "threads"));
+    call->variant = &variant_for("binary_f32", args.string(7, "variant"));
+    const size_t rows = call->startsA.size();
+    if (call->startsB.size() != rows) range_error("startsA and startsB must have one entry per row");
+    // What each operand must hold: its last row start plus that row's extent. ScaleShift reads one
+    // (scale, shift) pair per row.
+    const size_t n = call->n;
+    const double spanA = n == 0 ? 0 : double((n - 1) * call->stepA + 1);
+    const double spanB = call->binaryOp == BinaryOp::ScaleShift ? 2 : n == 0 ? 0 : double((n - 1) * call->stepB + 1);
+    for (size_t r = 0; r < rows; r++) {
+      if (call->startsA[r] < 0 || call->startsB[r] < 0) range_error("row starts must be non-negative");
+      call->need0 = std::max(call->need0, call->startsA[r] + spanA);
+      call->need1 = std::max(call->need1, call->startsB[r] + spanB);
+    }
+    call->need2 = double(n) * double(rows);
+    const KernelVariant& v = *call->variant;
+    return handle_of(env, call.release(), v.name, v.isa);
+  });
+}
+
+// binaryRun(handle, a, b, y) -> ns
+napi_value BinaryRun(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    RawArgs args(env, info, 4, "binaryRun(handle, a, b, y)");
+    const Prepared& c = prepared_arg(args, 0, Kind::Binary);
+    const F32 a = args.f32(1, "a"), b = args.f32(2, "b"), y = args.f32(3, "y");
+    need("a", a.length, c.need0);
+    need("b", b.length, c.need1);
+    need("y", y.length, c.need2);
+    return ns_value(env, timed_ns([&] {
+      binary_rows(*c.variant, c.binaryOp, a.data, c.startsA.data(), c.stepA, b.data, c.startsB.data(), c.stepB, y.data, c.n,
+                  c.startsA.size(), c.threads);
+    }));
+  });
+}
+
+// unaryPrepare(op, alpha, beta, threads, variant) -> {handle, kernel, isa}
+napi_value UnaryPrepare(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    RawArgs args(env, info, 5, "unaryPrepare(op, alpha, beta, threads, variant)");
+    auto call = std::make_unique<Prepared>(Kind::Unary);
+    call->unaryOp = UnaryOp(whole(args.number(0, "op"), "op", double(size_t(UnaryOp::Tanh))));
+    call->ep.alpha = float(args.number(1, "alpha"));
+    call->ep.beta = float(args.number(2, "beta"));
+    call->threads = threads_in(args.number(3, "threads"));
+    call->variant = &variant_for("unary_f32", args.string(4, "variant"));
+    const KernelVariant& v = *call->variant;
+    return handle_of(env, call.release(), v.name, v.isa);
+  });
+}
+
+// unaryRun(handle, x, y) -> ns
+napi_value UnaryRun(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    RawArgs args(env, info, 3, "unaryRun(handle, x, y)");
+    const Prepared& c = prepared_arg(args, 0, Kind::Unary);
+    const F32 x = args.f32(1, "x"), y = args.f32(2, "y");
+    need("y", y.length, double(x.length));
+    return ns_value(env, timed_ns([&] { unary_all(*c.variant, c.unaryOp, x.data, y.data, x.length, c.ep.alpha, c.ep.beta, c.threads); }));
+  });
+}
+
+Napi::Function RawFunction(Napi::Env env, const char* name, napi_callback fn) {
+  napi_value f;
+  NAPI_THROW_IF_FAILED(env, napi_create_function(env, name, NAPI_AUTO_LENGTH, fn, nullptr, &f), Napi::Function());
+  return Napi::Function(env, f);
+}
+
+}  // namespace armml
