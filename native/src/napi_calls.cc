@@ -21,6 +21,7 @@
 #include "cpu.h"
 #include "eltwise.h"
 #include "gemm.h"
+#include "gemv.h"
 #include "variants.h"
 
 namespace armml {
@@ -341,8 +342,10 @@ napi_value GemmPrepare(napi_env env, napi_callback_info info) {
       if (bt.count > 1 && g.M && g.N && bt.strideC < g.M * g.N) range_error("strideC must be at least M*N so batch outputs do not overlap");
     }
     call->needBias = double(g.N);
-    const KernelVariant& v = *call->variant;
-    return handle_of(env, call.release(), v.name, v.isa);
+    // Products of 1 to 3 rows run on the GEMV kernel gemm() picks for this variant: name that one.
+    const KernelVariant* ran = call->variant;
+    if (!ran->matmul_full && g.M > 0 && g.M < 4) ran = &gemv_variant_for(*ran);
+    return handle_of(env, call.release(), ran->name, ran->isa);
   });
 }
 
