@@ -14,6 +14,12 @@ namespace {
 
 using namespace vmath_neon;
 
+// exp(x) for x <= 0: no overflow handling; below -87.3 the result is 0 (NaN passes through).
+inline float32x4_t exp_nonpos(float32x4_t x) {
+  const float32x4_t y = exp_clamped(vmaxq_f32(x, dup(-87.3f)));
+  return vbslq_f32(vcltq_f32(x, dup(-87.3f)), dup(0.0f), y);
+}
+
 inline void add_f64(float64x2_t& s0, float64x2_t& s1, float32x4_t e) {
   s0 = vaddq_f64(s0, vcvt_f64_f32(vget_low_f32(e)));
   s1 = vaddq_f64(s1, vcvt_high_f64_f32(e));
@@ -41,8 +47,8 @@ void row(const float* x, float* y, size_t n, bool log) {
   float64x2_t s0 = vdupq_n_f64(0.0), s1 = s0, s2 = s0, s3 = s0;
   i = 0;
   for (; i + 8 <= n; i += 8) {
-    const float32x4_t e0 = exp_full(vsubq_f32(vld1q_f32(x + i), vm));
-    const float32x4_t e1 = exp_full(vsubq_f32(vld1q_f32(x + i + 4), vm));
+    const float32x4_t e0 = exp_nonpos(vsubq_f32(vld1q_f32(x + i), vm));
+    const float32x4_t e1 = exp_nonpos(vsubq_f32(vld1q_f32(x + i + 4), vm));
     if (!log) {
       vst1q_f32(y + i, e0);
       vst1q_f32(y + i + 4, e1);
@@ -51,13 +57,13 @@ void row(const float* x, float* y, size_t n, bool log) {
     add_f64(s2, s3, e1);
   }
   for (; i < n4; i += 4) {
-    const float32x4_t e = exp_full(vsubq_f32(vld1q_f32(x + i), vm));
+    const float32x4_t e = exp_nonpos(vsubq_f32(vld1q_f32(x + i), vm));
     if (!log) vst1q_f32(y + i, e);
     add_f64(s0, s1, e);
   }
   float32x4_t etail = dup(0.0f);
   if (tail) {
-    etail = exp_full(vsubq_f32(vld1q_f32(buf), vm));
+    etail = exp_nonpos(vsubq_f32(vld1q_f32(buf), vm));
     add_f64(s2, s3, etail);
   }
   const double sum = vaddvq_f64(vaddq_f64(vaddq_f64(s0, s1), vaddq_f64(s2, s3)));

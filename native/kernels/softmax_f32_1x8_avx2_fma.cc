@@ -15,6 +15,14 @@ namespace {
 
 using namespace vmath_avx2;
 
+// exp(x) for x <= 0 (all softmax needs): no overflow handling; below -87.3 (under FLT_MIN) the
+// result is 0, so masked (-inf) positions give exactly 0. NaN passes through.
+inline __m256 exp_nonpos(__m256 x) {
+  const __m256 lo = _mm256_set1_ps(-87.3f);
+  const __m256 y = exp_clamped(_mm256_max_ps(lo, x));  // NaN is the second operand: kept
+  return _mm256_andnot_ps(_mm256_cmp_ps(x, lo, _CMP_LT_OQ), y);
+}
+
 inline float hmax(__m256 v) {
   __m128 m = _mm_max_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
   m = _mm_max_ps(m, _mm_movehl_ps(m, m));
@@ -56,8 +64,8 @@ void row(const float* x, float* y, size_t n, bool log) {
   __m256d s0 = _mm256_setzero_pd(), s1 = s0, s2 = s0, s3 = s0;
   i = 0;
   for (; i + 16 <= n; i += 16) {
-    const __m256 e0 = exp_full(_mm256_sub_ps(_mm256_loadu_ps(x + i), vm));
-    const __m256 e1 = exp_full(_mm256_sub_ps(_mm256_loadu_ps(x + i + 8), vm));
+    const __m256 e0 = exp_nonpos(_mm256_sub_ps(_mm256_loadu_ps(x + i), vm));
+    const __m256 e1 = exp_nonpos(_mm256_sub_ps(_mm256_loadu_ps(x + i + 8), vm));
     if (!log) {
       _mm256_storeu_ps(y + i, e0);
       _mm256_storeu_ps(y + i + 8, e1);
@@ -66,13 +74,13 @@ void row(const float* x, float* y, size_t n, bool log) {
     add_f64(s2, s3, e1);
   }
   for (; i < n8; i += 8) {
-    const __m256 e = exp_full(_mm256_sub_ps(_mm256_loadu_ps(x + i), vm));
+    const __m256 e = exp_nonpos(_mm256_sub_ps(_mm256_loadu_ps(x + i), vm));
     if (!log) _mm256_storeu_ps(y + i, e);
     add_f64(s0, s1, e);
   }
   __m256 etail = _mm256_setzero_ps();
   if (tail) {
-    etail = exp_full(_mm256_sub_ps(_mm256_load_ps(buf), vm));
+    etail = exp_nonpos(_mm256_sub_ps(_mm256_load_ps(buf), vm));
     add_f64(s2, s3, etail);
   }
   const double sum = hsum(_mm256_add_pd(_mm256_add_pd(s0, s1), _mm256_add_pd(s2, s3)));
