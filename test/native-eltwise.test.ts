@@ -485,5 +485,9 @@ describe('eager elementwise ops on native kernels match the TypeScript baseline'
     const d = new Tensor('float64', big, Float64Array.from(random(9216, 5)));
     expect(runOp('Mul', 'eager', [d, d]).report?.kernel).toBe('ts_mul_float64');
     expect(runOp('Relu', 'eager', [d]).report?.kernel).toBe('ts_relu_float64');
+    expect(runOp('Softmax', 'eager', [f32([4, 64], 3)], {}, 13).report?.kernel).toBe('ts_softmax_float32');
+    expect(runOp('Softmax', 'eager', [d], {}, 13).report?.kernel).toBe('ts_softmax_float64');
+    expect(runOp('LayerNormalization', 'eager', [f32([4, 64], 3), f32([64], 4)], {}, 17).report?.kernel).toBe('ts_layernorm_float32');
+    expect(runOp('Erf', 'eager', [f32([4, 64], 3)], {}, 13).report?.kernel).toBe('ts_erf_float32');
   });
 });
