@@ -13,7 +13,9 @@
       "native/kernels/peak_f32_8x4_portable.cc",
       "native/kernels/pool2d_f32_1x1_portable.cc",
       "native/kernels/gemv_f32_1x1_scalar_ref.cc",
-      "native/kernels/gemv_f32_1x8_portable.cc"
+      "native/kernels/gemv_f32_1x8_portable.cc",
+      "native/kernels/softmax_f32_1x1_scalar_ref.cc",
+      "native/kernels/layernorm_f32_1x1_scalar_ref.cc"
     ]
   },
   "targets": [
@@ -32,6 +34,7 @@
         "native/src/eltwise.cc",
         "native/src/peak.cc",
         "native/src/pool.cc",
+        "native/src/rows.cc",
         "native/src/napi_peak.cc",
         "<@(armml_portable_kernels)"
       ],
@@ -60,7 +63,9 @@
             "native/kernels/binary_f32_1x8_avx2_fma.cc",
             "native/kernels/unary_f32_1x8_avx2_fma.cc",
             "native/kernels/peak_f32_12x8_avx2_fma.cc",
-            "native/kernels/gemv_f32_1x32_avx2_fma.cc"
+            "native/kernels/gemv_f32_1x32_avx2_fma.cc",
+            "native/kernels/softmax_f32_1x8_avx2_fma.cc",
+            "native/kernels/layernorm_f32_1x8_avx2_fma.cc"
           ],
           "cflags_cc": ["-std=c++17", "-O3", "-fPIC", "-mavx2", "-mfma"],
           "xcode_settings": {
@@ -75,7 +80,9 @@
             "native/kernels/matmul_f32_14x32_avx512.cc",
             "native/kernels/dwconv2d_f32_4x16_avx512.cc",
             "native/kernels/peak_f32_16x16_avx512.cc",
-            "native/kernels/gemv_f32_1x64_avx512.cc"
+            "native/kernels/gemv_f32_1x64_avx512.cc",
+            "native/kernels/softmax_f32_1x16_avx512.cc",
+            "native/kernels/layernorm_f32_1x16_avx512.cc"
           ],
           "cflags_cc": ["-std=c++17", "-O3", "-fPIC", "-mavx512f", "-mavx2", "-mfma"],
           "xcode_settings": {
@@ -96,7 +103,9 @@
             "native/kernels/binary_f32_1x4_neon_fma.cc",
             "native/kernels/unary_f32_1x4_neon_fma.cc",
             "native/kernels/peak_f32_16x4_neon_fma.cc",
-            "native/kernels/gemv_f32_1x16_neon_fma.cc"
+            "native/kernels/gemv_f32_1x16_neon_fma.cc",
+            "native/kernels/softmax_f32_1x4_neon_fma.cc",
+            "native/kernels/layernorm_f32_1x4_neon_fma.cc"
           ],
           "cflags_cc": ["-std=c++17", "-O3", "-fPIC"],
           "xcode_settings": {

@@ -138,7 +138,21 @@ export const BINARY_OPS = { Add: 0, Sub: 1, Mul: 2, Div: 3, ScaleShift: 4 } as c
 export type BinaryOpName = keyof typeof BINARY_OPS;
 
 /** Operator codes of the native activation kernels (UnaryOp in native/kernels/kernels.h). */
-export const UNARY_OPS = { Relu: 0, Clip: 1, Sigmoid: 2, HardSigmoid: 3, HardSwish: 4, LeakyRelu: 5, Exp: 6, Tanh: 7 } as const;
+export const UNARY_OPS = {
+  Relu: 0,
+  Clip: 1,
+  Sigmoid: 2,
+  HardSigmoid: 3,
+  HardSwish: 4,
+  LeakyRelu: 5,
+  Exp: 6,
+  Tanh: 7,
+  Erf: 8,
+  /** 0.5 x (1 + erf(x / sqrt 2)) */
+  Gelu: 9,
+  /** 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))) */
+  GeluTanh: 10,
+} as const;
 export type UnaryOpName = keyof typeof UNARY_OPS;
 
 /**
@@ -152,6 +166,30 @@ export interface BinaryRows {
   stepA: number;
   startsB: Int32Array;
   stepB: number;
+}
+
+/** Softmax over contiguous rows of `n` values (x.length must be a multiple of n). */
+export interface SoftmaxParams {
+  n: number;
+  /** LogSoftmax: y = x - max - log(sum exp(x - max)). */
+  log?: boolean;
+}
+
+/**
+ * Layer normalization over contiguous rows of `n` values: y = (x - mean) / sqrt(var + epsilon) *
+ * gamma + beta, or with `rms` x / sqrt(mean(x^2) + epsilon) * gamma + beta (RMSNorm).
+ */
+export interface LayerNormParams {
+  n: number;
+  /** Default 1e-5. */
+  epsilon?: number;
+  rms?: boolean;
+  /** n values each; omitted means 1 and 0. */
+  gamma?: Float32Array;
+  beta?: Float32Array;
+  /** Per-row statistics written when given (one value per row; mean is 0 with `rms`). */
+  mean?: Float32Array;
+  invStdDev?: Float32Array;
 }
 
 /** Tap table of one spatial axis of a pooling (see PoolPlane in native/kernels/kernels.h). */
@@ -221,6 +259,10 @@ export interface NativeBackend extends PreparedCalls {
   unary(op: UnaryOpName, x: Float32Array, y: Float32Array, alpha?: number, beta?: number, opts?: RunOptions): KernelRun;
   /** 2D max or average pooling of `planes` planes along the given tap tables (float32). */
   pool2d(x: Float32Array, y: Float32Array, params: Pool2dParams, tapsH: PoolTaps, tapsW: PoolTaps, opts?: RunOptions): KernelRun;
+  /** Softmax (or LogSoftmax) over contiguous rows (float32; y may be x). */
+  softmax(x: Float32Array, y: Float32Array, params: SoftmaxParams, opts?: RunOptions): KernelRun;
+  /** Layer normalization or RMSNorm over contiguous rows (float32; y may be x). */
+  layerNorm(x: Float32Array, y: Float32Array, params: LayerNormParams, opts?: RunOptions): KernelRun;
   /** Measures the fp32 FMA peak and memory read bandwidth (synchronous, about `ms` milliseconds). */
   measurePeak(opts?: PeakOptions): PeakInfo;
 }
@@ -246,6 +288,17 @@ interface Addon extends CallAddon {
   ): KernelRun;
   unary(op: number, x: Float32Array, y: Float32Array, alpha: number, beta: number, opts: object): KernelRun;
   pool2d(x: Float32Array, y: Float32Array, params: object, tapsH: Int32Array[], tapsW: Int32Array[], opts: object): KernelRun;
+  softmax(x: Float32Array, y: Float32Array, params: object, opts: object): KernelRun;
+  layerNorm(
+    x: Float32Array,
+    y: Float32Array,
+    gamma: Float32Array | null,
+    beta: Float32Array | null,
+    mean: Float32Array | null,
+    rstd: Float32Array | null,
+    params: object,
+    opts: object,
+  ): KernelRun;
   measurePeak(opts: object): PeakInfo;
 }
 
@@ -362,6 +415,33 @@ function conv2dArgs(x: Float32Array, w: Float32Array, bias: Float32Array | null,
   return { ...q, ...epilogueArgs(p, q.N * q.M * q.outH * q.outW) };
 }
 
+/** Checks x and y for a row kernel and returns the number of rows of n. */
+function rowArgs(x: Float32Array, y: Float32Array, n: unknown): number {
+  checkArray(x, 'x');
+  checkArray(y, 'y');
+  const len = checkCount(n, 'n', 1);
+  if (x.length % len !== 0) throw new NativeArgumentError(`x has ${x.length} elements, not a whole number of rows of ${len}`);
+  checkLength(y, 'y', x.length);
+  return x.length / len;
+}
+
+function layerNormArgs(x: Float32Array, y: Float32Array, p: LayerNormParams): object {
+  const rows = rowArgs(x, y, p.n);
+  const epsilon = p.epsilon ?? 1e-5;
+  if (typeof epsilon !== 'number' || !Number.isFinite(epsilon) || epsilon < 0) {
+    throw new NativeArgumentError(`epsilon must be a finite number >= 0, got ${String(epsilon)}`);
+  }
+  for (const [k, arr, need] of [
+    ['gamma', p.gamma, p.n],
+    ['beta', p.beta, p.n],
+    ['mean', p.mean, rows],
+    ['invStdDev', p.invStdDev, rows],
+  ] as const) {
+    if (arr !== undefined) checkLength(checkArray(arr, k), k, need);
+  }
+  return { n: p.n, epsilon, rms: !!p.rms };
+}
+
 function peakArgs(opts: PeakOptions | undefined): Required<PeakOptions> {
   const threads = checkCount(opts?.threads ?? 1, 'threads', 1);
   if (threads > 256) throw new NativeArgumentError(`threads must be at most 256, got ${threads}`);
@@ -457,6 +537,15 @@ function wrap(addon: Addon): NativeBackend {
       checkArray(y, 'y');
       const table = (t: PoolTaps) => [t.start, t.lo, t.hi, t.padded];
       return addon.pool2d(x, y, params, table(tapsH), table(tapsW), checkOptions(opts));
+    },
+    softmax(x, y, params, opts) {
+      rowArgs(x, y, params.n);
+      return addon.softmax(x, y, { n: params.n, log: !!params.log }, checkOptions(opts));
+    },
+    layerNorm(x, y, params, opts) {
+      const p = layerNormArgs(x, y, params);
+      const opt = (a: Float32Array | undefined) => a ?? null;
+      return addon.layerNorm(x, y, opt(params.gamma), opt(params.beta), opt(params.mean), opt(params.invStdDev), p, checkOptions(opts));
     },
     measurePeak: (opts) => addon.measurePeak(peakArgs(opts)),
   };

@@ -16,7 +16,7 @@ for tool in "$CXX" "$QEMU"; do
   command -v "$tool" >/dev/null || { echo "missing $tool (apt-get install g++-aarch64-linux-gnu qemu-user-static)" >&2; exit 2; }
 done
 
-srcs=("$root"/native/src/{cpu,threadpool,variants,gemm,gemv,conv,eltwise,peak,pool}.cc "$root"/native/test/kernel_test.cc)
+srcs=("$root"/native/src/{cpu,threadpool,variants,gemm,gemv,conv,eltwise,peak,pool,rows}.cc "$root"/native/test/kernel_test.cc)
 for f in "$root"/native/kernels/*.cc; do
   case "$f" in *_avx2*|*_avx512*) ;; *) srcs+=("$f") ;; esac
 done

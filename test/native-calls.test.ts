@@ -116,7 +116,7 @@ describe('prepared calls', () => {
     expect(() => native.prepareConv2d(convCases[0], { variant: 'no_such_kernel' })).toThrow(/unknown conv2d kernel variant 'no_such_kernel'/);
     expect(() => native.prepareBinary('Pow' as 'Add', { n: 1, startsA: new Int32Array(1), stepA: 1, startsB: new Int32Array(1), stepB: 1 })).toThrow(/unknown binary op 'Pow'/);
     expect(() => native.prepareBinary('Add', { n: 1, startsA: new Int32Array(1), stepA: 2, startsB: new Int32Array(1), stepB: 1 })).toThrow(/stepA must be 0 or 1/);
-    expect(() => native.prepareUnary('Erf' as 'Relu')).toThrow(/unknown unary op 'Erf'/);
+    expect(() => native.prepareUnary('Softplus' as 'Relu')).toThrow(/unknown unary op 'Softplus'/);
   });
 
   it('check every run against the prepared shape: short or mistyped arrays throw, nothing is written', () => {

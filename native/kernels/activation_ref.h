@@ -9,6 +9,29 @@
 
 namespace armml {
 
+/** erf on libm in double, rounded once to float. */
+inline float erf_ref(float v) { return float(std::erf(double(v))); }
+
+/**
+ * GELU, 0.5 x (1 + erf(x / sqrt 2)), written as 0.5 x erfc(-x / sqrt 2) in double: no cancellation
+ * in 1 + erf for negative x, so the float result is the correctly rounded one (NaN for -inf, like
+ * the TypeScript op's -inf * 0).
+ */
+inline float gelu_ref(float v) {
+  const double x = v;
+  return float(0.5 * x * std::erfc(-x * 0.70710678118654752440));
+}
+
+/**
+ * The tanh approximation of GELU in double, as x / (1 + exp(-2u)) with u = sqrt(2/pi) (x + 0.044715 x^3),
+ * which equals 0.5 x (1 + tanh u) without its cancellation for negative x.
+ */
+inline float gelu_tanh_ref(float v) {
+  const double x = v;
+  const double u2 = 1.5957691216057307117597842397375 * (x + 0.044715 * x * x * x);
+  return float(x / (1.0 + std::exp(-u2)));
+}
+
 inline float activate_ref(Activation act, float v, float alpha, float beta) {
   switch (act) {
     case Activation::None:
@@ -24,9 +47,9 @@ inline float activate_ref(Activation act, float v, float alpha, float beta) {
     case Activation::HardSwish:
       return std::isnan(v) ? v : v * std::max(0.0f, std::min(1.0f, v / 6.0f + 0.5f));
     case Activation::Gelu:
-      return 0.5f * v * (1.0f + std::erf(v * 0.70710678118654752f));
+      return gelu_ref(v);
     case Activation::GeluTanh:
-      return 0.5f * v * (1.0f + std::tanh(0.7978845608028654f * (v + 0.044715f * v * v * v)));
+      return gelu_tanh_ref(v);
     case Activation::LeakyRelu:
       return v < 0.0f ? v * alpha : v;
     case Activation::HardSigmoid: {

@@ -218,9 +218,16 @@ enum class UnaryOp : int {
   LeakyRelu = 5,    // x < 0 ? alpha*x : x
   Exp = 6,
   Tanh = 7,
+  Erf = 8,
+  Gelu = 9,      // x * Phi(x) = 0.5 x (1 + erf(x / sqrt 2)): the exact (erf) form
+  GeluTanh = 10, // 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))) = x * sigmoid(2 sqrt(2/pi) (x + 0.044715 x^3))
 };
 
-/** y[i] = op(x[i]) for i < n; y may alias x. Exp-based ops stay within a few ulp of libm. */
+/**
+ * y[i] = op(x[i]) for i < n; y may alias x. Exp-based ops stay within a few ulp of libm; Erf, Gelu
+ * and GeluTanh within 1e-5 relative of the double-precision formulas (the reference computes in
+ * double, so it needs no cancellation-prone 1 + erf in float).
+ */
 using UnaryKernel = void (*)(UnaryOp op, const float* x, float* y, size_t n, float alpha, float beta);
 
 void binary_f32_1x1_scalar_ref(BinaryOp op, const float* a, size_t as, const float* b, size_t bs, float* y, size_t n);
@@ -232,6 +239,57 @@ void unary_f32_1x8_avx2_fma(UnaryOp op, const float* x, float* y, size_t n, floa
 #if defined(__aarch64__)
 void binary_f32_1x4_neon_fma(BinaryOp op, const float* a, size_t as, const float* b, size_t bs, float* y, size_t n);
 void unary_f32_1x4_neon_fma(UnaryOp op, const float* x, float* y, size_t n, float alpha, float beta);
+#endif
+
+/**
+ * Softmax over `rows` contiguous rows of `n` floats (row r at x + r*n, written at y + r*n; y may
+ * alias x): y = exp(x - max) / sum, or with `log` y = (x - max) - log(sum). Numerically stable:
+ * the max is subtracted before exp, and the sum is accumulated in double. NaN behaviour follows
+ * the TypeScript op: a NaN or +inf in a row, or a row of only -inf, makes the whole row NaN.
+ */
+struct SoftmaxArgs {
+  const float* x = nullptr;
+  float* y = nullptr;
+  size_t n = 0, rows = 0;
+  bool log = false;
+};
+/** Computes rows [r0, r1). */
+using SoftmaxKernel = void (*)(const SoftmaxArgs& a, size_t r0, size_t r1);
+
+/**
+ * Layer normalization over `rows` contiguous rows of `n` floats (y may alias x):
+ * y = (x - mean) * rstd * gamma[j] + beta[j], rstd = 1 / sqrt(var + eps) with the population
+ * variance; with `rms` (RMSNorm / SimplifiedLayerNormalization) the mean is not subtracted and
+ * rstd = 1 / sqrt(mean(x^2) + eps). gamma and beta (n values each) may be null (1 and 0). The
+ * row statistics go to mean[r] and rstd[r] when those are not null (mean is 0 with `rms`).
+ * Statistics are accumulated in double, as the TypeScript op does, so long rows and rows with a
+ * large offset stay accurate.
+ */
+struct LayerNormArgs {
+  const float* x = nullptr;
+  float* y = nullptr;
+  size_t n = 0, rows = 0;
+  const float* gamma = nullptr;
+  const float* beta = nullptr;
+  float eps = 1e-5f;
+  bool rms = false;
+  float* mean = nullptr;
+  float* rstd = nullptr;
+};
+/** Computes rows [r0, r1). */
+using LayerNormKernel = void (*)(const LayerNormArgs& a, size_t r0, size_t r1);
+
+void softmax_f32_1x1_scalar_ref(const SoftmaxArgs& a, size_t r0, size_t r1);
+void layernorm_f32_1x1_scalar_ref(const LayerNormArgs& a, size_t r0, size_t r1);
+#if defined(__x86_64__)
+void softmax_f32_1x8_avx2_fma(const SoftmaxArgs& a, size_t r0, size_t r1);
+void layernorm_f32_1x8_avx2_fma(const LayerNormArgs& a, size_t r0, size_t r1);
+void softmax_f32_1x16_avx512(const SoftmaxArgs& a, size_t r0, size_t r1);
+void layernorm_f32_1x16_avx512(const LayerNormArgs& a, size_t r0, size_t r1);
+#endif
+#if defined(__aarch64__)
+void softmax_f32_1x4_neon_fma(const SoftmaxArgs& a, size_t r0, size_t r1);
+void layernorm_f32_1x4_neon_fma(const LayerNormArgs& a, size_t r0, size_t r1);
 #endif
 
 /**

@@ -1,8 +1,10 @@
 // Plain activation loops on libm: the oracle for the vector variants and the fallback on CPUs
 // without them. NaN handling matches the TypeScript ops (Relu maps NaN to 0, the rest keep it).
+// Erf, Gelu and GeluTanh are computed in double (see activation_ref.h).
 #include <algorithm>
 #include <cmath>
 
+#include "activation_ref.h"
 #include "kernels.h"
 
 namespace armml {
@@ -42,6 +44,15 @@ void unary_f32_1x1_scalar_ref(UnaryOp op, const float* x, float* y, size_t n, fl
       return;
     case UnaryOp::Tanh:
       for (size_t i = 0; i < n; i++) y[i] = std::tanh(x[i]);
+      return;
+    case UnaryOp::Erf:
+      for (size_t i = 0; i < n; i++) y[i] = erf_ref(x[i]);
+      return;
+    case UnaryOp::Gelu:
+      for (size_t i = 0; i < n; i++) y[i] = gelu_ref(x[i]);
+      return;
+    case UnaryOp::GeluTanh:
+      for (size_t i = 0; i < n; i++) y[i] = gelu_tanh_ref(x[i]);
       return;
   }
 }

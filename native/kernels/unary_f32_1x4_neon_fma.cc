@@ -1,6 +1,7 @@
 // NEON activations, 4 floats per q register, same math as the AVX2 variant: Cephes expf
-// reduction with a degree-5 polynomial, exact division for sigmoid and tanh. NEON min/max
-// propagate NaN, so Relu selects on a comparison to map NaN to 0 like the TypeScript op.
+// reduction with a degree-5 polynomial, exact division for sigmoid and tanh; erf and GELU as in
+// vmath_avx2.h. NEON min/max propagate NaN, so Relu selects on a comparison to map NaN to 0 like
+// the TypeScript op.
 #include <arm_neon.h>
 
 #include <cmath>
@@ -54,6 +55,12 @@ void unary_f32_1x4_neon_fma(UnaryOp op, const float* x, float* y, size_t n, floa
       return apply(x, y, n, [&](float32x4_t v) { return exp_full(v); });
     case UnaryOp::Tanh:
       return apply(x, y, n, [&](float32x4_t v) { return tanh(v); });
+    case UnaryOp::Erf:
+      return apply(x, y, n, [&](float32x4_t v) { return erf(v); });
+    case UnaryOp::Gelu:
+      return apply(x, y, n, [&](float32x4_t v) { return gelu_erf(v); });
+    case UnaryOp::GeluTanh:
+      return apply(x, y, n, [&](float32x4_t v) { return gelu_tanh(v); });
   }
 }
 

@@ -1,4 +1,5 @@
-// AVX2+FMA activations, 8 floats per ymm, on the vector math of vmath_avx2.h.
+// AVX2+FMA activations, 8 floats per ymm, on the vector math of vmath_avx2.h (erf and GELU: the
+// series near 0, the Numerical Recipes erfc with an exactly split x^2 elsewhere).
 #include <immintrin.h>
 
 #include <cmath>
@@ -59,6 +60,12 @@ void unary_f32_1x8_avx2_fma(UnaryOp op, const float* x, float* y, size_t n, floa
       return apply(x, y, n, [&](__m256 v) { return exp_full(v); });
     case UnaryOp::Tanh:
       return apply(x, y, n, [&](__m256 v) { return tanh(v); });
+    case UnaryOp::Erf:
+      return apply(x, y, n, [&](__m256 v) { return erf(v); });
+    case UnaryOp::Gelu:
+      return apply(x, y, n, [&](__m256 v) { return gelu_erf(v); });
+    case UnaryOp::GeluTanh:
+      return apply(x, y, n, [&](__m256 v) { return gelu_tanh(v); });
   }
 }
 

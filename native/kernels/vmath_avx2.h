@@ -72,21 +72,114 @@ inline __m256 tanh(__m256 x) {
   return _mm256_blendv_ps(r, x, _mm256_cmp_ps(x, x, _CMP_UNORD_Q));
 }
 
-// erf by Abramowitz-Stegun 7.1.26 (|error| < 1.5e-7): 1 - poly(t) e^{-x^2}, t = 1 / (1 + p|x|).
+// exp(h + l) for a value split in two floats (|l| up to a few units): the reduction
+// x = n ln2 + r is taken on h + l with r = (h - n C1 - n C2) + l, so the rounding of h + l to float
+// does not reach the result (erfc's exp(-z^2) needs this far out in the tail). Results below
+// FLT_MIN flush to 0; h is expected <= 88 (no overflow handling).
+inline __m256 exp_dd(__m256 h, __m256 l) {
+  h = _mm256_max_ps(h, _mm256_set1_ps(-100.0f));
+  const __m256 s = _mm256_add_ps(h, l);
+  const __m256 sc = _mm256_max_ps(_mm256_set1_ps(-87.3f), s);
+  const __m256 fx = _mm256_floor_ps(_mm256_fmadd_ps(sc, _mm256_set1_ps(1.44269504088896341f), _mm256_set1_ps(0.5f)));
+  __m256 r = _mm256_fnmadd_ps(fx, _mm256_set1_ps(0.693359375f), h);
+  r = _mm256_fnmadd_ps(fx, _mm256_set1_ps(-2.12194440e-4f), r);
+  r = _mm256_add_ps(r, l);
+  __m256 p = _mm256_set1_ps(1.9875691500e-4f);
+  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.3981999507e-3f));
+  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(8.3334519073e-3f));
+  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(4.1665795894e-2f));
+  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.6666665459e-1f));
+  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(5.0000001201e-1f));
+  p = _mm256_fmadd_ps(p, _mm256_mul_ps(r, r), _mm256_add_ps(r, _mm256_set1_ps(1.0f)));
+  const __m256i e = _mm256_slli_epi32(_mm256_add_epi32(_mm256_cvtps_epi32(fx), _mm256_set1_epi32(127)), 23);
+  const __m256 y = _mm256_mul_ps(p, _mm256_castsi256_ps(e));
+  return _mm256_andnot_ps(_mm256_cmp_ps(s, _mm256_set1_ps(-87.3f), _CMP_LT_OQ), y);
+}
+
+// erf(w) / w as a polynomial in w^2: the Maclaurin series to w^13, within 1e-9 relative of erf
+// for |w| < 0.5 (where 1 - erfc would lose relative precision).
+inline __m256 erf_small(__m256 w) {
+  const __m256 s = _mm256_mul_ps(w, w);
+  __m256 p = _mm256_set1_ps(1.2055332981789664e-4f);
+  p = _mm256_fmadd_ps(p, s, _mm256_set1_ps(-8.548327023450852e-4f));
+  p = _mm256_fmadd_ps(p, s, _mm256_set1_ps(5.223977625442188e-3f));
+  p = _mm256_fmadd_ps(p, s, _mm256_set1_ps(-2.6866170645131252e-2f));
+  p = _mm256_fmadd_ps(p, s, _mm256_set1_ps(1.1283791670955126e-1f));
+  p = _mm256_fmadd_ps(p, s, _mm256_set1_ps(-3.7612638903183754e-1f));
+  p = _mm256_fmadd_ps(p, s, _mm256_set1_ps(1.1283791670955126f));
+  return _mm256_mul_ps(w, p);
+}
+
+// erfc(z) for z >= 0 with z^2 = z2h + z2l exactly: the Chebyshev-fitted erfc of Numerical
+// Recipes (fractional error < 1.2e-7 for every z, the same fit the TypeScript Erf uses),
+// t exp(-z^2 + P(t)) with t = 1 / (1 + z/2). Relative accuracy holds far into the tail.
+inline __m256 erfc_nr(__m256 z, __m256 z2h, __m256 z2l) {
+  const __m256 one = _mm256_set1_ps(1.0f);
+  const __m256 t = _mm256_div_ps(one, _mm256_fmadd_ps(_mm256_set1_ps(0.5f), z, one));
+  __m256 p = _mm256_set1_ps(0.17087277f);
+  p = _mm256_fmadd_ps(p, t, _mm256_set1_ps(-0.82215223f));
+  p = _mm256_fmadd_ps(p, t, _mm256_set1_ps(1.48851587f));
+  p = _mm256_fmadd_ps(p, t, _mm256_set1_ps(-1.13520398f));
+  p = _mm256_fmadd_ps(p, t, _mm256_set1_ps(0.27886807f));
+  p = _mm256_fmadd_ps(p, t, _mm256_set1_ps(-0.18628806f));
+  p = _mm256_fmadd_ps(p, t, _mm256_set1_ps(0.09678418f));
+  p = _mm256_fmadd_ps(p, t, _mm256_set1_ps(0.37409196f));
+  p = _mm256_fmadd_ps(p, t, _mm256_set1_ps(1.00002368f));
+  p = _mm256_fmadd_ps(p, t, _mm256_set1_ps(-1.26551223f));
+  return _mm256_mul_ps(t, exp_dd(_mm256_sub_ps(_mm256_setzero_ps(), z2h), _mm256_sub_ps(p, z2l)));
+}
+
+// erf: the series below |x| = 0.5, 1 - erfc above (|x| capped at 10, where erfc is 0 in float);
+// within 1e-7 relative of libm, NaN kept.
 inline __m256 erf(__m256 x) {
   const __m256 sign = _mm256_and_ps(x, _mm256_set1_ps(-0.0f));
-  const __m256 ax = _mm256_min_ps(_mm256_andnot_ps(_mm256_set1_ps(-0.0f), x), _mm256_set1_ps(9.0f));
-  const __m256 one = _mm256_set1_ps(1.0f);
-  const __m256 t = _mm256_div_ps(one, _mm256_fmadd_ps(_mm256_set1_ps(0.3275911f), ax, one));
-  __m256 p = _mm256_set1_ps(1.061405429f);
-  p = _mm256_fmadd_ps(p, t, _mm256_set1_ps(-1.453152027f));
-  p = _mm256_fmadd_ps(p, t, _mm256_set1_ps(1.421413741f));
-  p = _mm256_fmadd_ps(p, t, _mm256_set1_ps(-0.284496736f));
-  p = _mm256_fmadd_ps(p, t, _mm256_set1_ps(0.254829592f));
-  p = _mm256_mul_ps(p, t);
-  const __m256 e = exp_clamped(_mm256_sub_ps(_mm256_setzero_ps(), _mm256_mul_ps(ax, ax)));
-  const __m256 r = _mm256_or_ps(sign, _mm256_fnmadd_ps(p, e, one));
+  const __m256 ax = _mm256_min_ps(_mm256_andnot_ps(_mm256_set1_ps(-0.0f), x), _mm256_set1_ps(10.0f));
+  const __m256 z2h = _mm256_mul_ps(ax, ax);
+  const __m256 z2l = _mm256_fmsub_ps(ax, ax, z2h);
+  const __m256 big = _mm256_or_ps(sign, _mm256_sub_ps(_mm256_set1_ps(1.0f), erfc_nr(ax, z2h, z2l)));
+  const __m256 r = _mm256_blendv_ps(big, erf_small(x), _mm256_cmp_ps(ax, _mm256_set1_ps(0.5f), _CMP_LT_OQ));
   return _mm256_blendv_ps(r, x, _mm256_cmp_ps(x, x, _CMP_UNORD_Q));
+}
+
+// GELU x Phi(x): Phi = 1/2 + erf(x/sqrt2)/2 near 0, else erfc(|x|/sqrt2)/2 (x < 0) or
+// 1 - erfc/2 (x > 0), with (x/sqrt2)^2 = x^2/2 split exactly, so negative x keeps its relative
+// accuracy down to the underflow of the result. -inf gives NaN (-inf * 0), as the formula does.
+inline __m256 gelu_erf(__m256 x) {
+  const __m256 half = _mm256_set1_ps(0.5f);
+  const __m256 rsqrt2 = _mm256_set1_ps(0.70710678118654752f);
+  const __m256 w = _mm256_mul_ps(x, rsqrt2);
+  // The erfc branch on x capped at +-15 (erfc(15/sqrt2) is 0 in float) so x^2 stays finite.
+  const __m256 xc = _mm256_min_ps(_mm256_max_ps(x, _mm256_set1_ps(-15.0f)), _mm256_set1_ps(15.0f));
+  const __m256 z = _mm256_andnot_ps(_mm256_set1_ps(-0.0f), _mm256_mul_ps(xc, rsqrt2));
+  const __m256 x2 = _mm256_mul_ps(xc, xc);
+  const __m256 ec = erfc_nr(z, _mm256_mul_ps(half, x2), _mm256_mul_ps(half, _mm256_fmsub_ps(xc, xc, x2)));
+  const __m256 hec = _mm256_mul_ps(half, ec);
+  const __m256 big = _mm256_blendv_ps(_mm256_sub_ps(_mm256_set1_ps(1.0f), hec), hec, _mm256_cmp_ps(x, _mm256_setzero_ps(), _CMP_LT_OQ));
+  const __m256 small = _mm256_fmadd_ps(half, erf_small(w), half);
+  const __m256 aw = _mm256_andnot_ps(_mm256_set1_ps(-0.0f), w);
+  return _mm256_mul_ps(x, _mm256_blendv_ps(big, small, _mm256_cmp_ps(aw, half, _CMP_LT_OQ)));
+}
+
+// GELU's tanh form as x * sigmoid(v), v = 2 sqrt(2/pi) (x + 0.044715 x^3): no cancellation in
+// 1 + tanh for negative x. v is formed in double and split into two floats for exp_dd, so
+// exp(-|v|) keeps its relative accuracy in the tail (a float v would lose |v| ulp there).
+// -inf gives NaN (-inf * 0), as the formula does.
+inline __m256 gelu_tanh(__m256 x) {
+  const auto absv = [](__m256d d) {
+    const __m256d k = _mm256_fmadd_pd(_mm256_set1_pd(0.07135481627260025), _mm256_mul_pd(d, d), _mm256_set1_pd(1.5957691216057308));
+    // Capped at 100 (exp(-100) is 0 in float) so the split below stays finite.
+    return _mm256_min_pd(_mm256_andnot_pd(_mm256_set1_pd(-0.0), _mm256_mul_pd(d, k)), _mm256_set1_pd(100.0));
+  };
+  const __m256d v0 = absv(_mm256_cvtps_pd(_mm256_castps256_ps128(x)));
+  const __m256d v1 = absv(_mm256_cvtps_pd(_mm256_extractf128_ps(x, 1)));
+  const __m128 h0 = _mm256_cvtpd_ps(v0), h1 = _mm256_cvtpd_ps(v1);
+  const __m128 l0 = _mm256_cvtpd_ps(_mm256_sub_pd(v0, _mm256_cvtps_pd(h0)));
+  const __m128 l1 = _mm256_cvtpd_ps(_mm256_sub_pd(v1, _mm256_cvtps_pd(h1)));
+  const __m256 zero = _mm256_setzero_ps();
+  const __m256 e = exp_dd(_mm256_sub_ps(zero, _mm256_set_m128(h1, h0)), _mm256_sub_ps(zero, _mm256_set_m128(l1, l0)));
+  const __m256 one = _mm256_set1_ps(1.0f);
+  const __m256 num = _mm256_blendv_ps(e, one, _mm256_cmp_ps(x, zero, _CMP_GE_OQ));
+  return _mm256_mul_ps(x, _mm256_div_ps(num, _mm256_add_ps(one, e)));
 }
 
 /** One epilogue activation on 8 lanes (see Activation in kernels.h). */
@@ -108,12 +201,9 @@ inline __m256 activate(__m256 v, Activation act, float alpha, float beta) {
     case Activation::HardSwish:
       return _mm256_mul_ps(v, _mm256_max_ps(zero, _mm256_min_ps(one, _mm256_add_ps(_mm256_div_ps(v, _mm256_set1_ps(6.0f)), half))));
     case Activation::Gelu:
-      return _mm256_mul_ps(_mm256_mul_ps(half, v), _mm256_add_ps(one, erf(_mm256_mul_ps(v, _mm256_set1_ps(0.70710678118654752f)))));
-    case Activation::GeluTanh: {
-      const __m256 inner = _mm256_mul_ps(_mm256_set1_ps(0.7978845608028654f),
-                                         _mm256_fmadd_ps(_mm256_mul_ps(_mm256_set1_ps(0.044715f), v), _mm256_mul_ps(v, v), v));
-      return _mm256_mul_ps(_mm256_mul_ps(half, v), _mm256_add_ps(one, tanh(inner)));
-    }
+      return gelu_erf(v);
+    case Activation::GeluTanh:
+      return gelu_tanh(v);
     case Activation::LeakyRelu:
       return _mm256_blendv_ps(v, _mm256_mul_ps(v, _mm256_set1_ps(alpha)), _mm256_cmp_ps(v, zero, _CMP_LT_OQ));
     case Activation::HardSigmoid:

@@ -61,20 +61,96 @@ inline float32x4_t tanh(float32x4_t x) {
   return vbslq_f32(vceqq_f32(x, x), r, x);  // NaN stays NaN
 }
 
-// erf by Abramowitz-Stegun 7.1.26 (|error| < 1.5e-7), as in vmath_avx2.h.
+// exp(h + l) for a value split in two floats (see vmath_avx2.h): the reduction is taken on h + l,
+// r = (h - n C1 - n C2) + l. Results below FLT_MIN flush to 0; h is expected <= 88.
+inline float32x4_t exp_dd(float32x4_t h, float32x4_t l) {
+  h = vmaxq_f32(h, dup(-100.0f));
+  const float32x4_t s = vaddq_f32(h, l);
+  const float32x4_t fx = vrndmq_f32(vfmaq_f32(dup(0.5f), vmaxq_f32(s, dup(-87.3f)), dup(1.44269504088896341f)));
+  float32x4_t r = vfmsq_f32(h, fx, dup(0.693359375f));
+  r = vfmsq_f32(r, fx, dup(-2.12194440e-4f));
+  r = vaddq_f32(r, l);
+  float32x4_t p = dup(1.9875691500e-4f);
+  p = vfmaq_f32(dup(1.3981999507e-3f), p, r);
+  p = vfmaq_f32(dup(8.3334519073e-3f), p, r);
+  p = vfmaq_f32(dup(4.1665795894e-2f), p, r);
+  p = vfmaq_f32(dup(1.6666665459e-1f), p, r);
+  p = vfmaq_f32(dup(5.0000001201e-1f), p, r);
+  p = vfmaq_f32(vaddq_f32(r, dup(1.0f)), p, vmulq_f32(r, r));
+  const int32x4_t e = vshlq_n_s32(vaddq_s32(vcvtq_s32_f32(fx), vdupq_n_s32(127)), 23);
+  const float32x4_t y = vmulq_f32(p, vreinterpretq_f32_s32(e));
+  return vbslq_f32(vcltq_f32(s, dup(-87.3f)), dup(0.0f), y);
+}
+
+// erf(w) / w as the Maclaurin series in w^2 to w^13 (|w| < 0.5), as in vmath_avx2.h.
+inline float32x4_t erf_small(float32x4_t w) {
+  const float32x4_t s = vmulq_f32(w, w);
+  float32x4_t p = dup(1.2055332981789664e-4f);
+  p = vfmaq_f32(dup(-8.548327023450852e-4f), p, s);
+  p = vfmaq_f32(dup(5.223977625442188e-3f), p, s);
+  p = vfmaq_f32(dup(-2.6866170645131252e-2f), p, s);
+  p = vfmaq_f32(dup(1.1283791670955126e-1f), p, s);
+  p = vfmaq_f32(dup(-3.7612638903183754e-1f), p, s);
+  p = vfmaq_f32(dup(1.1283791670955126f), p, s);
+  return vmulq_f32(w, p);
+}
+
+// erfc(z) for z >= 0 with z^2 = z2h + z2l exactly: Numerical Recipes' t exp(-z^2 + P(t)).
+inline float32x4_t erfc_nr(float32x4_t z, float32x4_t z2h, float32x4_t z2l) {
+  const float32x4_t t = vdivq_f32(dup(1.0f), vfmaq_f32(dup(1.0f), z, dup(0.5f)));
+  float32x4_t p = dup(0.17087277f);
+  p = vfmaq_f32(dup(-0.82215223f), p, t);
+  p = vfmaq_f32(dup(1.48851587f), p, t);
+  p = vfmaq_f32(dup(-1.13520398f), p, t);
+  p = vfmaq_f32(dup(0.27886807f), p, t);
+  p = vfmaq_f32(dup(-0.18628806f), p, t);
+  p = vfmaq_f32(dup(0.09678418f), p, t);
+  p = vfmaq_f32(dup(0.37409196f), p, t);
+  p = vfmaq_f32(dup(1.00002368f), p, t);
+  p = vfmaq_f32(dup(-1.26551223f), p, t);
+  return vmulq_f32(t, exp_dd(vnegq_f32(z2h), vsubq_f32(p, z2l)));
+}
+
+// erf: the series below |x| = 0.5, 1 - erfc above, as in vmath_avx2.h.
 inline float32x4_t erf(float32x4_t x) {
-  const float32x4_t ax = vminq_f32(vabsq_f32(x), dup(9.0f));
-  const float32x4_t t = vdivq_f32(dup(1.0f), vfmaq_f32(dup(1.0f), ax, dup(0.3275911f)));
-  float32x4_t p = dup(1.061405429f);
-  p = vfmaq_f32(dup(-1.453152027f), p, t);
-  p = vfmaq_f32(dup(1.421413741f), p, t);
-  p = vfmaq_f32(dup(-0.284496736f), p, t);
-  p = vfmaq_f32(dup(0.254829592f), p, t);
-  p = vmulq_f32(p, t);
-  const float32x4_t e = exp_clamped(vnegq_f32(vmulq_f32(ax, ax)));
-  float32x4_t r = vfmsq_f32(dup(1.0f), p, e);
-  r = vbslq_f32(vdupq_n_u32(0x80000000u), x, r);  // copy x's sign
-  return vbslq_f32(vceqq_f32(x, x), r, x);
+  const float32x4_t ax = vminq_f32(vabsq_f32(x), dup(10.0f));
+  const float32x4_t z2h = vmulq_f32(ax, ax);
+  const float32x4_t z2l = vnegq_f32(vfmsq_f32(z2h, ax, ax));
+  float32x4_t big = vsubq_f32(dup(1.0f), erfc_nr(ax, z2h, z2l));
+  big = vbslq_f32(vdupq_n_u32(0x80000000u), x, big);  // copy x's sign
+  const float32x4_t r = vbslq_f32(vcltq_f32(ax, dup(0.5f)), erf_small(x), big);
+  return vbslq_f32(vceqq_f32(x, x), r, x);  // NaN stays NaN
+}
+
+// GELU x Phi(x), as in vmath_avx2.h.
+inline float32x4_t gelu_erf(float32x4_t x) {
+  const float32x4_t half = dup(0.5f);
+  const float32x4_t w = vmulq_f32(x, dup(0.70710678118654752f));
+  const float32x4_t xc = vminq_f32(vmaxq_f32(x, dup(-15.0f)), dup(15.0f));
+  const float32x4_t z = vabsq_f32(vmulq_f32(xc, dup(0.70710678118654752f)));
+  const float32x4_t x2 = vmulq_f32(xc, xc);
+  const float32x4_t x2l = vnegq_f32(vfmsq_f32(x2, xc, xc));
+  const float32x4_t hec = vmulq_f32(half, erfc_nr(z, vmulq_f32(half, x2), vmulq_f32(half, x2l)));
+  const float32x4_t big = vbslq_f32(vcltq_f32(x, dup(0.0f)), hec, vsubq_f32(dup(1.0f), hec));
+  const float32x4_t small = vfmaq_f32(half, half, erf_small(w));
+  return vmulq_f32(x, vbslq_f32(vcltq_f32(vabsq_f32(w), half), small, big));
+}
+
+// GELU's tanh form as x * sigmoid(v), v formed in double and split for exp_dd (see vmath_avx2.h).
+inline float32x4_t gelu_tanh(float32x4_t x) {
+  const auto absv = [](float64x2_t d) {
+    const float64x2_t k = vfmaq_f64(vdupq_n_f64(1.5957691216057308), vmulq_f64(d, d), vdupq_n_f64(0.07135481627260025));
+    return vminq_f64(vabsq_f64(vmulq_f64(d, k)), vdupq_n_f64(100.0));
+  };
+  const float64x2_t v0 = absv(vcvt_f64_f32(vget_low_f32(x)));
+  const float64x2_t v1 = absv(vcvt_high_f64_f32(x));
+  const float32x4_t h = vcvt_high_f32_f64(vcvt_f32_f64(v0), v1);
+  const float64x2_t r0 = vsubq_f64(v0, vcvt_f64_f32(vget_low_f32(h)));
+  const float64x2_t r1 = vsubq_f64(v1, vcvt_high_f64_f32(h));
+  const float32x4_t l = vcvt_high_f32_f64(vcvt_f32_f64(r0), r1);
+  const float32x4_t e = exp_dd(vnegq_f32(h), vnegq_f32(l));
+  const float32x4_t num = vbslq_f32(vcgeq_f32(x, dup(0.0f)), dup(1.0f), e);
+  return vmulq_f32(x, vdivq_f32(num, vaddq_f32(dup(1.0f), e)));
 }
 
 /** One epilogue activation on 4 lanes (see Activation in kernels.h). */
@@ -96,11 +172,9 @@ inline float32x4_t activate(float32x4_t v, Activation act, float alpha, float be
     case Activation::HardSwish:
       return vmulq_f32(v, vmaxq_f32(zero, vminq_f32(one, vaddq_f32(vdivq_f32(v, dup(6.0f)), half))));
     case Activation::Gelu:
-      return vmulq_f32(vmulq_f32(half, v), vaddq_f32(one, erf(vmulq_f32(v, dup(0.70710678118654752f)))));
-    case Activation::GeluTanh: {
-      const float32x4_t inner = vmulq_f32(dup(0.7978845608028654f), vfmaq_f32(v, vmulq_f32(dup(0.044715f), v), vmulq_f32(v, v)));
-      return vmulq_f32(vmulq_f32(half, v), vaddq_f32(one, tanh(inner)));
-    }
+      return gelu_erf(v);
+    case Activation::GeluTanh:
+      return gelu_tanh(v);
     case Activation::LeakyRelu:
       return vbslq_f32(vcltq_f32(v, zero), vmulq_f32(v, dup(alpha)), v);
     case Activation::HardSigmoid:

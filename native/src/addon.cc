@@ -15,6 +15,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("binary", Napi::Function::New(env, armml::BinaryJs, "binary"));
   exports.Set("unary", Napi::Function::New(env, armml::UnaryJs, "unary"));
   exports.Set("pool2d", Napi::Function::New(env, armml::Pool2dJs, "pool2d"));
+  exports.Set("softmax", Napi::Function::New(env, armml::SoftmaxJs, "softmax"));
+  exports.Set("layerNorm", Napi::Function::New(env, armml::LayerNormJs, "layerNorm"));
   exports.Set("measurePeak", Napi::Function::New(env, armml::MeasurePeakJs, "measurePeak"));
   // Prepared calls (a native handle per call shape, positional arrays, nanoseconds back): eager's hot path.
   exports.Set("conv2dPrepare", armml::RawFunction(env, "conv2dPrepare", armml::Conv2dPrepare));

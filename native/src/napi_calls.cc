@@ -421,7 +421,7 @@ napi_value UnaryPrepare(napi_env env, napi_callback_info info) {
   return guarded(env, [&] {
     RawArgs args(env, info, 5, "unaryPrepare(op, alpha, beta, threads, variant)");
     auto call = std::make_unique<Prepared>(Kind::Unary);
-    call->unaryOp = UnaryOp(whole(args.number(0, "op"), "op", double(size_t(UnaryOp::Tanh))));
+    call->unaryOp = UnaryOp(whole(args.number(0, "op"), "op", double(size_t(UnaryOp::GeluTanh))));
     call->ep.alpha = float(args.number(1, "alpha"));
     call->ep.beta = float(args.number(2, "beta"));
     call->threads = threads_in(args.number(3, "threads"));

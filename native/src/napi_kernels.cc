@@ -11,6 +11,7 @@
 #include "eltwise.h"
 #include "pool.h"
 #include "gemm.h"
+#include "rows.h"
 #include "variants.h"
 
 namespace armml {
@@ -428,7 +429,7 @@ Napi::Value UnaryJs(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (info.Length() < 5) throw_type(env, "unary(op, x, y, alpha, beta, options?) needs 5 arguments");
   const size_t op = get_index(env, info, 0, "op");
-  if (op > size_t(UnaryOp::Tanh)) throw_range(env, "unknown unary op " + std::to_string(op));
+  if (op > size_t(UnaryOp::GeluTanh)) throw_range(env, "unknown unary op " + std::to_string(op));
   const Napi::Float32Array x = get_f32(env, info[1], "x");
   Napi::Float32Array y = get_f32(env, info[2], "y");
   if (!info[3].IsNumber() || !info[4].IsNumber()) throw_type(env, "alpha and beta must be numbers");
@@ -489,6 +490,68 @@ Napi::Value Pool2dJs(const Napi::CallbackInfo& info) {
   return timed(env, v, [&] {
     pool2d_planes(v, shape, x.Data(), y.Data(), planes, H, opts.threads);
   });
+}
+
+// Rows of n contiguous values: x must hold a whole number of them.
+size_t row_count(Napi::Env env, const Napi::Float32Array& x, size_t n) {
+  if (n == 0) throw_range(env, "n must be at least 1");
+  if (x.ElementLength() % n != 0) {
+    throw_range(env, "x has " + std::to_string(x.ElementLength()) + " elements, not a whole number of rows of " +
+                         std::to_string(n));
+  }
+  return x.ElementLength() / n;
+}
+
+// softmax(x, y, params {n, log}, options)
+Napi::Value SoftmaxJs(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 3) throw_type(env, "softmax(x, y, params, options?) needs 3 arguments");
+  const Napi::Float32Array x = get_f32(env, info[0], "x");
+  Napi::Float32Array y = get_f32(env, info[1], "y");
+  const Napi::Object p = get_object(env, info, 2, "params", false);
+  const RunOptions opts = get_options(env, get_object(env, info, 3, "options", true));
+  SoftmaxArgs a;
+  a.n = get_size(env, p, "n", 0, true);
+  a.rows = row_count(env, x, a.n);
+  a.log = get_bool(p, "log");
+  check_len(env, "y", y.ElementLength(), double(x.ElementLength()));
+  a.x = x.Data();
+  a.y = y.Data();
+  const KernelVariant& v = requested_variant(env, "softmax_f32", opts.variant);
+  return timed(env, v, [&] { softmax_rows(v, a, opts.threads); });
+}
+
+// layerNorm(x, y, gamma|null, beta|null, mean|null, rstd|null, params {n, epsilon, rms}, options)
+Napi::Value LayerNormJs(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 7) throw_type(env, "layerNorm(x, y, gamma, beta, mean, rstd, params, options?) needs 7 arguments");
+  const Napi::Float32Array x = get_f32(env, info[0], "x");
+  Napi::Float32Array y = get_f32(env, info[1], "y");
+  const Napi::Float32Array gamma = get_f32(env, info[2], "gamma", true);
+  const Napi::Float32Array beta = get_f32(env, info[3], "beta", true);
+  Napi::Float32Array mean = get_f32(env, info[4], "mean", true);
+  Napi::Float32Array rstd = get_f32(env, info[5], "rstd", true);
+  const Napi::Object p = get_object(env, info, 6, "params", false);
+  const RunOptions opts = get_options(env, get_object(env, info, 7, "options", true));
+  LayerNormArgs a;
+  a.n = get_size(env, p, "n", 0, true);
+  a.rows = row_count(env, x, a.n);
+  a.eps = get_float(env, p, "epsilon", 1e-5f);
+  if (!(a.eps >= 0.0f) || std::isinf(a.eps)) throw_range(env, "epsilon must be a finite number >= 0");
+  a.rms = get_bool(p, "rms");
+  check_len(env, "y", y.ElementLength(), double(x.ElementLength()));
+  if (!gamma.IsEmpty()) check_len(env, "gamma", gamma.ElementLength(), double(a.n));
+  if (!beta.IsEmpty()) check_len(env, "beta", beta.ElementLength(), double(a.n));
+  if (!mean.IsEmpty()) check_len(env, "mean", mean.ElementLength(), double(a.rows));
+  if (!rstd.IsEmpty()) check_len(env, "rstd", rstd.ElementLength(), double(a.rows));
+  a.x = x.Data();
+  a.y = y.Data();
+  a.gamma = gamma.IsEmpty() ? nullptr : gamma.Data();
+  a.beta = beta.IsEmpty() ? nullptr : beta.Data();
+  a.mean = mean.IsEmpty() ? nullptr : mean.Data();
+  a.rstd = rstd.IsEmpty() ? nullptr : rstd.Data();
+  const KernelVariant& v = requested_variant(env, "layernorm_f32", opts.variant);
+  return timed(env, v, [&] { layernorm_rows(v, a, opts.threads); });
 }
 
 }  // namespace armml

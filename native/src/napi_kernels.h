@@ -13,6 +13,8 @@ Napi::Value Conv2dJs(const Napi::CallbackInfo& info);
 Napi::Value BinaryJs(const Napi::CallbackInfo& info);
 Napi::Value UnaryJs(const Napi::CallbackInfo& info);
 Napi::Value Pool2dJs(const Napi::CallbackInfo& info);
+Napi::Value SoftmaxJs(const Napi::CallbackInfo& info);
+Napi::Value LayerNormJs(const Napi::CallbackInfo& info);
 /** Implemented in napi_peak.cc. */
 Napi::Value MeasurePeakJs(const Napi::CallbackInfo& info);
 

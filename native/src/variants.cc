@@ -18,78 +18,102 @@ bool always(const CpuInfo&) { return true; }
 std::vector<KernelVariant> build_table() {
   std::vector<KernelVariant> t;
   // name, family, isa, mr, nr, kr, sr, priority, reference, supported, matmul_ukernel, matmul_full, conv_full, dwconv,
-  // binary, unary, peak, pool, gemv
+  // binary, unary, peak, pool, gemv, softmax, layernorm
   t.push_back({"matmul_f32_1x1_scalar_ref", "matmul_f32", "scalar", 1, 1, 1, 1, 0, true, always, nullptr,
-               matmul_f32_1x1_scalar_ref, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr});
+               matmul_f32_1x1_scalar_ref, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr});
   t.push_back({"matmul_f32_4x8_portable", "matmul_f32", "portable", 4, 8, 1, 1, 10, false, always,
-               matmul_f32_4x8_portable, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr});
+               matmul_f32_4x8_portable, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr});
 #if defined(__x86_64__)
   t.push_back({"matmul_f32_6x16_avx2_fma", "matmul_f32", "avx2+fma", 6, 16, 1, 1, 30, false, has_avx2_fma,
-               matmul_f32_6x16_avx2_fma, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr});
+               matmul_f32_6x16_avx2_fma, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr});
   t.push_back({"matmul_f32_14x32_avx512", "matmul_f32", "avx512f", 14, 32, 1, 1, 40, false, has_avx512f,
-               matmul_f32_14x32_avx512, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr});
+               matmul_f32_14x32_avx512, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr});
 #endif
 #if defined(__aarch64__)
   t.push_back({"matmul_f32_8x12_neon_fma", "matmul_f32", "neon", 8, 12, 1, 1, 30, false, has_neon,
-               matmul_f32_8x12_neon_fma, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr});
+               matmul_f32_8x12_neon_fma, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr});
 #endif
   t.push_back({"conv2d_f32_1x1_scalar_ref", "conv2d_f32", "scalar", 1, 1, 1, 1, 0, true, always, nullptr, nullptr,
-               conv2d_f32_1x1_scalar_ref, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr});
+               conv2d_f32_1x1_scalar_ref, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr});
   t.push_back({"dwconv2d_f32_4x4_portable", "dwconv2d_f32", "portable", 4, 4, 1, 1, 10, false, always, nullptr,
-               nullptr, nullptr, dwconv2d_f32_4x4_portable, nullptr, nullptr, nullptr, nullptr, nullptr});
+               nullptr, nullptr, dwconv2d_f32_4x4_portable, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr});
 #if defined(__x86_64__)
   t.push_back({"dwconv2d_f32_4x8_avx2_fma", "dwconv2d_f32", "avx2+fma", 4, 8, 1, 1, 30, false, has_avx2_fma,
-               nullptr, nullptr, nullptr, dwconv2d_f32_4x8_avx2_fma, nullptr, nullptr, nullptr, nullptr, nullptr});
+               nullptr, nullptr, nullptr, dwconv2d_f32_4x8_avx2_fma, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr});
   t.push_back({"dwconv2d_f32_4x16_avx512", "dwconv2d_f32", "avx512f", 4, 16, 1, 1, 40, false, has_avx512f,
-               nullptr, nullptr, nullptr, dwconv2d_f32_4x16_avx512, nullptr, nullptr, nullptr, nullptr, nullptr});
+               nullptr, nullptr, nullptr, dwconv2d_f32_4x16_avx512, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr});
 #endif
 #if defined(__aarch64__)
   t.push_back({"dwconv2d_f32_4x4_neon_fma", "dwconv2d_f32", "neon", 4, 4, 1, 1, 30, false, has_neon, nullptr,
-               nullptr, nullptr, dwconv2d_f32_4x4_neon_fma, nullptr, nullptr, nullptr, nullptr, nullptr});
+               nullptr, nullptr, dwconv2d_f32_4x4_neon_fma, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr});
 #endif
   t.push_back({"binary_f32_1x1_scalar_ref", "binary_f32", "scalar", 1, 1, 1, 1, 0, true, always, nullptr, nullptr,
-               nullptr, nullptr, binary_f32_1x1_scalar_ref, nullptr, nullptr, nullptr, nullptr});
+               nullptr, nullptr, binary_f32_1x1_scalar_ref, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr});
   t.push_back({"unary_f32_1x1_scalar_ref", "unary_f32", "scalar", 1, 1, 1, 1, 0, true, always, nullptr, nullptr,
-               nullptr, nullptr, nullptr, unary_f32_1x1_scalar_ref, nullptr, nullptr, nullptr});
+               nullptr, nullptr, nullptr, unary_f32_1x1_scalar_ref, nullptr, nullptr, nullptr, nullptr, nullptr});
 #if defined(__x86_64__)
   t.push_back({"binary_f32_1x8_avx2_fma", "binary_f32", "avx2+fma", 1, 8, 1, 1, 30, false, has_avx2_fma, nullptr, nullptr,
-               nullptr, nullptr, binary_f32_1x8_avx2_fma, nullptr, nullptr, nullptr, nullptr});
+               nullptr, nullptr, binary_f32_1x8_avx2_fma, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr});
   t.push_back({"unary_f32_1x8_avx2_fma", "unary_f32", "avx2+fma", 1, 8, 1, 1, 30, false, has_avx2_fma, nullptr,
-               nullptr, nullptr, nullptr, nullptr, unary_f32_1x8_avx2_fma, nullptr, nullptr, nullptr});
+               nullptr, nullptr, nullptr, nullptr, unary_f32_1x8_avx2_fma, nullptr, nullptr, nullptr, nullptr, nullptr});
 #endif
 #if defined(__aarch64__)
   t.push_back({"binary_f32_1x4_neon_fma", "binary_f32", "neon", 1, 4, 1, 1, 30, false, has_neon, nullptr, nullptr,
-               nullptr, nullptr, binary_f32_1x4_neon_fma, nullptr, nullptr, nullptr, nullptr});
+               nullptr, nullptr, binary_f32_1x4_neon_fma, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr});
   t.push_back({"unary_f32_1x4_neon_fma", "unary_f32", "neon", 1, 4, 1, 1, 30, false, has_neon, nullptr, nullptr,
-               nullptr, nullptr, nullptr, unary_f32_1x4_neon_fma, nullptr, nullptr, nullptr});
+               nullptr, nullptr, nullptr, unary_f32_1x4_neon_fma, nullptr, nullptr, nullptr, nullptr, nullptr});
 #endif
   t.push_back({"peak_f32_8x4_portable", "peak_f32", "portable", 8, 4, 1, 1, 10, false, always, nullptr, nullptr,
-               nullptr, nullptr, nullptr, nullptr, peak_f32_8x4_portable, nullptr, nullptr});
+               nullptr, nullptr, nullptr, nullptr, peak_f32_8x4_portable, nullptr, nullptr, nullptr, nullptr});
 #if defined(__x86_64__)
   t.push_back({"peak_f32_12x8_avx2_fma", "peak_f32", "avx2+fma", 12, 8, 1, 1, 30, false, has_avx2_fma, nullptr,
-               nullptr, nullptr, nullptr, nullptr, nullptr, peak_f32_12x8_avx2_fma, nullptr, nullptr});
+               nullptr, nullptr, nullptr, nullptr, nullptr, peak_f32_12x8_avx2_fma, nullptr, nullptr, nullptr, nullptr});
   t.push_back({"peak_f32_16x16_avx512", "peak_f32", "avx512f", 16, 16, 1, 1, 40, false, has_avx512f, nullptr,
-               nullptr, nullptr, nullptr, nullptr, nullptr, peak_f32_16x16_avx512, nullptr, nullptr});
+               nullptr, nullptr, nullptr, nullptr, nullptr, peak_f32_16x16_avx512, nullptr, nullptr, nullptr, nullptr});
 #endif
 #if defined(__aarch64__)
   t.push_back({"peak_f32_16x4_neon_fma", "peak_f32", "neon", 16, 4, 1, 1, 30, false, has_neon, nullptr, nullptr,
-               nullptr, nullptr, nullptr, nullptr, peak_f32_16x4_neon_fma, nullptr, nullptr});
+               nullptr, nullptr, nullptr, nullptr, peak_f32_16x4_neon_fma, nullptr, nullptr, nullptr, nullptr});
 #endif
   t.push_back({"pool2d_f32_1x1_portable", "pool2d_f32", "portable", 1, 1, 1, 1, 10, true, always, nullptr, nullptr,
-               nullptr, nullptr, nullptr, nullptr, nullptr, pool2d_f32_1x1_portable, nullptr});
+               nullptr, nullptr, nullptr, nullptr, nullptr, pool2d_f32_1x1_portable, nullptr, nullptr, nullptr});
   t.push_back({"gemv_f32_1x1_scalar_ref", "gemv_f32", "scalar", 1, 1, 1, 1, 0, true, always, nullptr, nullptr, nullptr,
-               nullptr, nullptr, nullptr, nullptr, nullptr, gemv_f32_1x1_scalar_ref});
+               nullptr, nullptr, nullptr, nullptr, nullptr, gemv_f32_1x1_scalar_ref, nullptr, nullptr});
   t.push_back({"gemv_f32_1x8_portable", "gemv_f32", "portable", 1, 8, 1, 1, 10, false, always, nullptr, nullptr, nullptr,
-               nullptr, nullptr, nullptr, nullptr, nullptr, gemv_f32_1x8_portable});
+               nullptr, nullptr, nullptr, nullptr, nullptr, gemv_f32_1x8_portable, nullptr, nullptr});
 #if defined(__x86_64__)
   t.push_back({"gemv_f32_1x32_avx2_fma", "gemv_f32", "avx2+fma", 1, 32, 1, 1, 30, false, has_avx2_fma, nullptr, nullptr,
-               nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, gemv_f32_1x32_avx2_fma});
+               nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, gemv_f32_1x32_avx2_fma, nullptr, nullptr});
   t.push_back({"gemv_f32_1x64_avx512", "gemv_f32", "avx512f", 1, 64, 1, 1, 40, false, has_avx512f, nullptr, nullptr,
-               nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, gemv_f32_1x64_avx512});
+               nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, gemv_f32_1x64_avx512, nullptr, nullptr});
 #endif
 #if defined(__aarch64__)
   t.push_back({"gemv_f32_1x16_neon_fma", "gemv_f32", "neon", 1, 16, 1, 1, 30, false, has_neon, nullptr, nullptr, nullptr,
-               nullptr, nullptr, nullptr, nullptr, nullptr, gemv_f32_1x16_neon_fma});
+               nullptr, nullptr, nullptr, nullptr, nullptr, gemv_f32_1x16_neon_fma, nullptr, nullptr});
+#endif
+  t.push_back({"softmax_f32_1x1_scalar_ref", "softmax_f32", "scalar", 1, 1, 1, 1, 0, true, always, nullptr, nullptr,
+               nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, softmax_f32_1x1_scalar_ref, nullptr});
+  t.push_back({"layernorm_f32_1x1_scalar_ref", "layernorm_f32", "scalar", 1, 1, 1, 1, 0, true, always, nullptr,
+               nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr,
+               layernorm_f32_1x1_scalar_ref});
+#if defined(__x86_64__)
+  t.push_back({"softmax_f32_1x8_avx2_fma", "softmax_f32", "avx2+fma", 1, 8, 1, 1, 30, false, has_avx2_fma, nullptr,
+               nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, softmax_f32_1x8_avx2_fma, nullptr});
+  t.push_back({"softmax_f32_1x16_avx512", "softmax_f32", "avx512f", 1, 16, 1, 1, 40, false, has_avx512f, nullptr,
+               nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, softmax_f32_1x16_avx512, nullptr});
+  t.push_back({"layernorm_f32_1x8_avx2_fma", "layernorm_f32", "avx2+fma", 1, 8, 1, 1, 30, false, has_avx2_fma,
+               nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr,
+               layernorm_f32_1x8_avx2_fma});
+  t.push_back({"layernorm_f32_1x16_avx512", "layernorm_f32", "avx512f", 1, 16, 1, 1, 40, false, has_avx512f,
+               nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr,
+               layernorm_f32_1x16_avx512});
+#endif
+#if defined(__aarch64__)
+  t.push_back({"softmax_f32_1x4_neon_fma", "softmax_f32", "neon", 1, 4, 1, 1, 30, false, has_neon, nullptr, nullptr,
+               nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, softmax_f32_1x4_neon_fma, nullptr});
+  t.push_back({"layernorm_f32_1x4_neon_fma", "layernorm_f32", "neon", 1, 4, 1, 1, 30, false, has_neon, nullptr,
+               nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr,
+               layernorm_f32_1x4_neon_fma});
 #endif
   return t;
 }

@@ -12,8 +12,8 @@ namespace armml {
 struct KernelVariant {
   const char* name;    // file/kernel name, see native/kernels/README.md
   const char* family;  // "matmul_f32", "conv2d_f32", "dwconv2d_f32", "binary_f32", "unary_f32", "peak_f32", "pool2d_f32",
-                       // "gemv_f32"
-  const char* isa;     // "scalar", "portable", "avx2+fma", "neon"
+                       // "gemv_f32", "softmax_f32", "layernorm_f32"
+  const char* isa;     // "scalar", "portable", "avx2+fma", "avx512f", "neon"
   int mr, nr, kr, sr;  // register tile (rows x columns), K unroll of packing, packing split
   int priority;        // higher wins in automatic selection
   bool reference;      // the family's oracle / baseline kernel
@@ -28,6 +28,8 @@ struct KernelVariant {
   PeakKernel peak;  // the machine-peak probe (native/src/peak.h), not an operator
   PoolKernel pool;
   GemvKernel gemv;  // matrix-vector products (M < 4), see native/src/gemv.h
+  SoftmaxKernel softmax;      // softmax / log-softmax over contiguous rows, see native/src/rows.h
+  LayerNormKernel layernorm;  // layer / RMS normalization over contiguous rows
 };
 
 const std::vector<KernelVariant>& all_variants();

@@ -2,6 +2,7 @@
 // then checks every supported variant against the reference kernels on awkward shapes.
 // Built natively by scripts/kernel-test.sh and cross-built for AArch64 by scripts/arm-test.sh.
 // Output lines are "key: value" / "PASS name ..." / "FAIL name ..." so tests can parse them.
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
@@ -17,6 +18,7 @@
 #include "../src/gemv.h"
 #include "../src/pool.h"
 #include "../src/peak.h"
+#include "../src/rows.h"
 #include "../src/variants.h"
 
 using namespace armml;
@@ -395,24 +397,215 @@ void test_binary(const KernelVariant& v, std::mt19937& rng) {
 }
 
 // Activations over a wide input range (including exp overflow/underflow and tanh's polynomial
-// range), against libm.
+// range), against libm; Erf and the GELUs against the double-precision reference within 1e-5
+// relative, or 2e-7 absolute where the result is near 0 (|y| < 1e-2), with NaN where it is NaN.
 void test_unary(const KernelVariant& v, std::mt19937& rng) {
   const KernelVariant& ref = resolve_variant("unary_f32", "reference");
   std::uniform_real_distribution<float> dist(-100.0f, 100.0f);
   std::vector<float> x(4099);
   for (size_t i = 0; i < x.size(); i++) x[i] = i % 3 == 0 ? dist(rng) : dist(rng) / 50.0f;
-  for (int op = 0; op <= int(UnaryOp::Tanh); op++) {
+  // Edges: zeros, infinities, NaN, tiny and huge values, the series/erfc switch of erf (|x| = 0.5,
+  // and x = +-0.5 sqrt 2 for GELU), exp's overflow and underflow bounds.
+  const float edges[] = {0.0f,   -0.0f, INFINITY, -INFINITY, NAN,    1e-30f, -1e-30f, 1e-40f, -1e-40f, 1e20f,
+                         -1e20f, 3e38f, -3e38f,   0.5f,      -0.5f,  0.4999f, 0.5001f, 0.7071f, -0.7072f, 88.7f,
+                         -87.4f, 9.0f,  -9.0f,    13.0f,     -13.0f, 20.0f,  -20.0f,  -5.5f,  5.5f,    -1.0f};
+  for (size_t i = 0; i < sizeof edges / sizeof edges[0]; i++) x[i] = edges[i];
+  for (int op = 0; op <= int(UnaryOp::GeluTanh); op++) {
     std::vector<float> got(x.size()), want(x.size());
     unary_all(v, UnaryOp(op), x.data(), got.data(), x.size(), 0.2f, 0.5f, 2);
     unary_all(ref, UnaryOp(op), x.data(), want.data(), x.size(), 0.2f, 0.5f, 1);
+    const bool precise = op >= int(UnaryOp::Erf);
     double err = 0.0;
+    bool nan_ok = true;
     for (size_t i = 0; i < x.size(); i++) {
       const double w = want[i], g = got[i];
+      if (std::isnan(w) || std::isnan(g)) {
+        if (precise && std::isnan(w) != std::isnan(g)) nan_ok = false;
+        if (precise) continue;
+      }
       if (std::isinf(w) && g == w) continue;
-      const double d = std::fabs(g - w) / (1e-6 + std::fabs(w));
+      double d;
+      if (precise) {
+        const double diff = std::fabs(g - w);
+        d = std::fabs(w) < 1e-2 && diff <= 2e-7 ? 0.0 : diff / std::fabs(w);
+      } else {
+        d = std::fabs(g - w) / (1e-6 + std::fabs(w));
+      }
       if (!(d <= err)) err = d;
     }
-    report(err < 1e-5, std::string(v.name) + " op=" + std::to_string(op), err);
+    report(err < 1e-5 && nan_ok, std::string(v.name) + " op=" + std::to_string(op) + (nan_ok ? "" : " NaN mismatch"), err);
+  }
+}
+
+// Rows of these lengths: 1, a few, one below/at/above a vector, long, and one past a 4096 block.
+const size_t kRowLengths[] = {1, 3, 7, 8, 9, 31, 64, 1000, 4097};
+
+// |got - want| / |want|, with an absolute floor of `atol`; NaN must match NaN.
+double rel_err_nan(const std::vector<float>& got, const std::vector<float>& want, double atol) {
+  double worst = 0.0;
+  for (size_t i = 0; i < got.size(); i++) {
+    if (std::isnan(want[i]) || std::isnan(got[i])) {
+      if (std::isnan(want[i]) != std::isnan(got[i])) return INFINITY;
+      continue;
+    }
+    if (got[i] == want[i]) continue;
+    const double d = std::fabs(double(got[i]) - double(want[i])) / (atol + std::fabs(double(want[i])));
+    if (!(d <= worst)) worst = d;
+  }
+  return worst;
+}
+
+// Softmax and LogSoftmax against the double-precision reference: random rows, rows with huge
+// (+-1e30) and tiny values (stability: the max is subtracted first), rows with -inf entries,
+// and the NaN rules of the TypeScript op (NaN, +inf, or only -inf in a row: the row is NaN).
+void test_softmax(const KernelVariant& v, std::mt19937& rng) {
+  const KernelVariant& ref = resolve_variant("softmax_f32", "reference");
+  std::uniform_real_distribution<float> dist(-1.0f, 1.0f);
+  for (size_t n : kRowLengths) {
+    for (int kind = 0; kind < 5; kind++) {
+      const size_t rows = n > 1000 ? 5 : 23;
+      std::vector<float> x(n * rows);
+      for (size_t i = 0; i < x.size(); i++) {
+        const float u = dist(rng);
+        switch (kind) {
+          case 0: x[i] = 10.0f * u; break;                             // ordinary logits
+          case 1: x[i] = 1e30f * u; break;                             // huge: exp(x) alone would overflow
+          case 2: x[i] = 1e-30f * u; break;                            // tiny: uniform rows
+          case 3: x[i] = 80.0f * u + (i % 7 == 0 ? 1e4f : 0.0f); break;  // far-apart values, exp underflow
+          default: x[i] = i % 5 == 1 ? -INFINITY : 20.0f * u; break;   // masked (-inf) positions
+        }
+      }
+      if (kind == 4 && rows > 3) {
+        // Row 0: a NaN; row 1: +inf; row 2: only -inf. All three rows become NaN.
+        x[n / 2] = NAN;
+        x[n + n / 3] = INFINITY;
+        for (size_t i = 0; i < n; i++) x[2 * n + i] = -INFINITY;
+      }
+      for (bool log : {false, true}) {
+        SoftmaxArgs a;
+        a.x = x.data();
+        a.n = n;
+        a.rows = rows;
+        a.log = log;
+        std::vector<float> got(x.size(), -7.0f), want(x.size());
+        a.y = want.data();
+        softmax_rows(ref, a, 1);
+        a.y = got.data();
+        softmax_rows(v, a, 2);
+        // Softmax: relative 1e-5 above 1e-30 (below, exp's flush to 0 may show). LogSoftmax: the
+        // values are x - max - log(sum), within a few ulp of the largest term.
+        const double err = rel_err_nan(got, want, log ? 1e-6 : 1e-30);
+        const bool nan_rows = kind != 4 || rows <= 3 || (std::isnan(got[0]) && std::isnan(got[n]) && std::isnan(got[2 * n]));
+        report(err < 1e-5 && nan_rows,
+               std::string(v.name) + (log ? " log" : "") + " kind=" + std::to_string(kind) + " n=" + std::to_string(n), err);
+        // In place (y = x) gives the same values.
+        std::vector<float> inplace = x;
+        a.x = inplace.data();
+        a.y = inplace.data();
+        softmax_rows(v, a, 2);
+        bool same = true;
+        for (size_t i = 0; i < x.size(); i++) same = same && (inplace[i] == got[i] || (std::isnan(inplace[i]) && std::isnan(got[i])));
+        report(same, std::string(v.name) + (log ? " log" : "") + " in place n=" + std::to_string(n), same ? 0.0 : 1.0);
+      }
+    }
+  }
+  // Many short rows spread over threads, and one long row.
+  for (const auto& shape : {std::pair<size_t, size_t>{70001, 3}, std::pair<size_t, size_t>{1, 200003}}) {
+    const size_t rows = shape.first, n = shape.second;
+    std::vector<float> x = random_vec(rows * n, rng), got(rows * n), want(rows * n);
+    SoftmaxArgs a;
+    a.x = x.data();
+    a.n = n;
+    a.rows = rows;
+    a.y = want.data();
+    softmax_rows(ref, a, 1);
+    a.y = got.data();
+    softmax_rows(v, a, 2);
+    const double err = rel_err_nan(got, want, 1e-30);
+    report(err < 1e-5, std::string(v.name) + " rows=" + std::to_string(rows) + " n=" + std::to_string(n), err);
+  }
+}
+
+// LayerNorm and RMSNorm against the double-precision reference, with and without gamma/beta,
+// on rows with a large offset (mean 1000, std 1: the mean must be accurate), constant rows
+// (variance 0: y = beta), and NaN/inf rows (the whole row NaN, like the TypeScript op).
+void test_layernorm(const KernelVariant& v, std::mt19937& rng) {
+  const KernelVariant& ref = resolve_variant("layernorm_f32", "reference");
+  std::uniform_real_distribution<float> dist(-1.0f, 1.0f);
+  for (size_t n : kRowLengths) {
+    for (int kind = 0; kind < 4; kind++) {
+      const size_t rows = n > 1000 ? 5 : 19;
+      std::vector<float> x(n * rows);
+      for (size_t i = 0; i < x.size(); i++) {
+        const float u = dist(rng);
+        switch (kind) {
+          case 0: x[i] = 3.0f * u; break;
+          case 1: x[i] = 1000.0f + u; break;
+          case 2: x[i] = 1e-20f * u; break;
+          default: x[i] = (i / n) % 2 ? 2.5f : 5.0f * u; break;  // odd rows constant
+        }
+      }
+      if (kind == 3 && rows > 2) {
+        x[n / 2] = NAN;             // row 0
+        if (rows > 4) x[4 * n] = INFINITY;  // row 4
+      }
+      const auto gamma = random_vec(n, rng), beta = random_vec(n, rng);
+      for (int flags = 0; flags < 8; flags++) {
+        const bool rms = flags & 1, g = flags & 2, b = flags & 4;
+        LayerNormArgs a;
+        a.x = x.data();
+        a.n = n;
+        a.rows = rows;
+        a.rms = rms;
+        a.eps = kind == 2 ? 1e-45f : 1e-5f;
+        a.gamma = g ? gamma.data() : nullptr;
+        a.beta = b ? beta.data() : nullptr;
+        std::vector<float> got(x.size(), -7.0f), want(x.size()), gm(rows), gr(rows), wm(rows), wr(rows);
+        a.y = want.data();
+        a.mean = wm.data();
+        a.rstd = wr.data();
+        layernorm_rows(ref, a, 1);
+        a.y = got.data();
+        a.mean = gm.data();
+        a.rstd = gr.data();
+        layernorm_rows(v, a, 2);
+        // 1e-5 relative to the larger of |y| and |beta| (where beta cancels the normalized value,
+        // y = fma(t, gamma, beta) keeps t's rounding, a few ulp of beta), 1e-6 absolute near 0.
+        double err = std::max(rel_err_nan(gm, wm, 1e-30), rel_err_nan(gr, wr, 1e-30));
+        for (size_t i = 0; i < x.size(); i++) {
+          if (std::isnan(want[i]) || std::isnan(got[i])) {
+            if (std::isnan(want[i]) != std::isnan(got[i])) err = INFINITY;
+            continue;
+          }
+          const double scale = std::max(std::fabs(double(want[i])), b ? std::fabs(double(beta[i % n])) : 0.0);
+          const double d = std::fabs(double(got[i]) - double(want[i])) / (1e-6 + scale);
+          if (!(d <= err)) err = d;
+        }
+        report(err < 1e-5, std::string(v.name) + (rms ? " rms" : "") + (g ? " gamma" : "") + (b ? " beta" : "") +
+                               " kind=" + std::to_string(kind) + " n=" + std::to_string(n), err);
+      }
+    }
+  }
+  for (const auto& shape : {std::pair<size_t, size_t>{50001, 3}, std::pair<size_t, size_t>{1, 200003}, std::pair<size_t, size_t>{64, 768}}) {
+    const size_t rows = shape.first, n = shape.second;
+    std::vector<float> x = random_vec(rows * n, rng), got(rows * n), want(rows * n);
+    const auto gamma = random_vec(n, rng), beta = random_vec(n, rng);
+    LayerNormArgs a;
+    a.x = x.data();
+    a.n = n;
+    a.rows = rows;
+    a.gamma = gamma.data();
+    a.beta = beta.data();
+    a.y = want.data();
+    layernorm_rows(ref, a, 1);
+    a.y = got.data();
+    layernorm_rows(v, a, 2);
+    double err = 0.0;
+    for (size_t i = 0; i < x.size(); i++) {
+      const double d = std::fabs(double(got[i]) - double(want[i])) / (1e-6 + std::max(std::fabs(double(want[i])), std::fabs(double(beta[i % n]))));
+      if (!(d <= err)) err = d;
+    }
+    report(err < 1e-5, std::string(v.name) + " rows=" + std::to_string(rows) + " n=" + std::to_string(n), err);
   }
 }
 
@@ -499,7 +692,8 @@ int main() {
   for (const auto& f : cpu.isa) isa += (isa.empty() ? "" : ",") + f;
   std::printf("isa: %s\n", isa.c_str());
   for (const char* family :
-       {"matmul_f32", "gemv_f32", "conv2d_f32", "dwconv2d_f32", "binary_f32", "unary_f32", "peak_f32", "pool2d_f32"})
+       {"matmul_f32", "gemv_f32", "conv2d_f32", "dwconv2d_f32", "binary_f32", "unary_f32", "peak_f32", "pool2d_f32",
+        "softmax_f32", "layernorm_f32"})
     std::printf("selected %s: %s\n", family, selected_variant(family).name);
 
   std::mt19937 rng(42);
@@ -532,6 +726,12 @@ int main() {
     }
     if (family == "unary_f32") {
       test_unary(v, rng);
+      std::printf("%s %s checks=%d\n", failures == before ? "PASS" : "FAIL", v.name, checks - before_checks);
+      continue;
+    }
+    if (family == "softmax_f32" || family == "layernorm_f32") {
+      if (family == "softmax_f32") test_softmax(v, rng);
+      else test_layernorm(v, rng);
       std::printf("%s %s checks=%d\n", failures == before ? "PASS" : "FAIL", v.name, checks - before_checks);
       continue;
     }

@@ -11,7 +11,8 @@ type Activation = (ctx: OpContext) => UnaryKernel;
 
 /** A native kernel for large float32 inputs in eager mode, with its (alpha, beta) from the node. */
 interface NativeActivation {
-  op: UnaryOpName;
+  /** The kernel op, or a function of the node choosing it (undefined: stay in TypeScript). */
+  op: UnaryOpName | ((ctx: OpContext) => UnaryOpName | undefined);
   params?: (ctx: OpContext) => [number, number];
 }
 
@@ -24,9 +25,10 @@ function floatActivation(op: string, since: number, flops: number, make: Activat
     since,
     impl: (ctx, inputs) => {
       const x = tensorInput(inputs, 0, 'X');
-      if (native && x.dtype === 'float32') {
+      const nativeOp = native && x.dtype === 'float32' ? (typeof native.op === 'function' ? native.op(ctx) : native.op) : undefined;
+      if (native && nativeOp) {
         const [alpha, beta] = native.params ? native.params(ctx) : [0, 0];
-        const fast = nativeUnary(ctx, native.op, x, alpha, beta, flops);
+        const fast = nativeUnary(ctx, nativeOp, x, alpha, beta, flops);
         if (fast) return [fast];
       }
       const out = applyUnary(op, x, ['float'], make(ctx));
@@ -253,7 +255,9 @@ export const ops: OpEntry[] = [
   }),
   floatActivation('HardSwish', 14, 5, hardSwish, { op: 'HardSwish' }),
   floatActivation('Tanh', 1, 4, tanh, { op: 'Tanh' }),
-  floatActivation('Gelu', 20, 8, gelu),
+  floatActivation('Gelu', 20, 8, gelu, {
+    op: (ctx) => ({ none: 'Gelu', tanh: 'GeluTanh' })[ctx.attrs.string('approximate', 'none')] as UnaryOpName | undefined,
+  }),
   floatActivation('Elu', 1, 4, elu),
   floatActivation('Selu', 1, 5, selu),
   floatActivation('Celu', 12, 5, celu),

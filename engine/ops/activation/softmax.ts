@@ -93,7 +93,10 @@ const hardmaxInto: Normalizer = (x, y, { outer, len, inner }) => {
   }
 };
 
-function normalizer(op: string, run: Normalizer, flops: number, fast?: typeof nativeSoftmaxRows): OpEntry {
+/** A native path for rows of `len` contiguous values, or undefined to stay in TypeScript. */
+type FastRows = (ctx: OpContext, x: Tensor, len: number) => Tensor | undefined;
+
+function normalizer(op: string, run: Normalizer, flops: number, fast?: FastRows): OpEntry {
   const family = op.toLowerCase();
   return {
     op,
@@ -103,7 +106,8 @@ function normalizer(op: string, run: Normalizer, flops: number, fast?: typeof na
       const x = tensorInput(inputs, 0, 'input');
       requireTypes(op, x, ['float']);
       const layout = x.size > 0 ? layoutOf(ctx, x) : undefined;
-      // Eager float32 rows along the last axis: the native exp and elementwise kernels.
+      // Eager float32 with the normalized axis contiguous (the last axis, or trailing dims of 1, or
+      // the flattened tail before opset 13): the native softmax_f32 row kernel.
       const native = fast && layout?.inner === 1 ? fast(ctx, x, layout.len) : undefined;
       if (native) return [native];
       const out = new Tensor(x.dtype, x.dims);
@@ -115,7 +119,7 @@ function normalizer(op: string, run: Normalizer, flops: number, fast?: typeof na
 }
 
 export const ops: OpEntry[] = [
-  normalizer('Softmax', softmaxInto(false), 5, nativeSoftmaxRows),
-  normalizer('LogSoftmax', softmaxInto(true), 5),
+  normalizer('Softmax', softmaxInto(false), 5, (ctx, x, len) => nativeSoftmaxRows(ctx, x, len, false)),
+  normalizer('LogSoftmax', softmaxInto(true), 5, (ctx, x, len) => nativeSoftmaxRows(ctx, x, len, true)),
   normalizer('Hardmax', hardmaxInto, 1),
 ];

@@ -166,38 +166,78 @@ export function nativeScaleShift(ctx: OpContext, x: Tensor, plan: () => ScaleShi
 }
 
 /**
- * Softmax along contiguous rows of `len` in three native passes around two cheap scans: y = x - max
- * per row (binary Sub), y = exp(y) in place (the vector exp), y *= 1/sum per row (binary Mul).
- * Undefined when this call stays in TypeScript.
+ * Softmax (or, with `log`, LogSoftmax) along contiguous rows of `len` on the native row kernel
+ * (softmax_f32: max, exp-sum, scale). Undefined when this call stays in TypeScript.
  */
-export function nativeSoftmaxRows(ctx: OpContext, x: Tensor, len: number): Tensor | undefined {
-  if (x.dtype !== 'float32' || len < 2) return undefined;
-  const native = eltwiseBackend(ctx, x.size);
+export function nativeSoftmaxRows(ctx: OpContext, x: Tensor, len: number, log = false): Tensor | undefined {
+  if (x.dtype !== 'float32' || len < 1 || x.size < NATIVE_MIN_ELEMENTS) return undefined;
+  const native = eagerNative(ctx, 'softmax');
   if (!native) return undefined;
-  const src = x.data as Float32Array;
-  const rows = x.size / len;
-  const perRow = new Float32Array(rows);
-  const starts = new Int32Array(rows);
-  const index = new Int32Array(rows);
-  for (let r = 0, base = 0; r < rows; r++, base += len) {
-    let max = -Infinity;
-    for (let a = base; a < base + len; a++) if (src[a] > max) max = src[a];
-    perRow[r] = max;
-    starts[r] = base;
-    index[r] = r;
-  }
+  const out = float32ForOverwrite(x.dims);
+  const run = native.softmax(x.data as Float32Array, out.data as Float32Array, { n: len, log }, { threads: threadsOf(ctx) });
+  ctx.report({ kernel: run.kernel, isa: run.isa, flops: 5 * x.size, nativeNs: run.ns });
+  return out;
+}
+
+/** Layer or RMS normalization results: y shaped like x, and one mean / inverse std per row. */
+export interface NativeNorm {
+  y: Tensor;
+  mean: Float32Array;
+  invStdDev: Float32Array;
+}
+
+/**
+ * Normalizes contiguous rows of `cols` values of float32 `xd` (shaped `dims`) on the native row
+ * kernel (layernorm_f32): (x - mean) / sqrt(var + eps), or x / sqrt(mean(x^2) + eps) with `rms`,
+ * times scale plus bias (dense, `cols` values each, or absent). Undefined when this call stays in
+ * TypeScript; the caller reports `flops` per element.
+ */
+export function nativeLayerNorm(
+  ctx: OpContext,
+  xd: Float32Array,
+  dims: readonly number[],
+  cols: number,
+  p: { rms: boolean; epsilon: number; scale?: Float32Array; bias?: Float32Array; flops: number },
+): NativeNorm | undefined {
+  if (cols < 1 || xd.length < NATIVE_MIN_ELEMENTS || xd.length % cols !== 0) return undefined;
+  if ((p.scale && p.scale.length !== cols) || (p.bias && p.bias.length !== cols)) return undefined;
+  // The kernel takes epsilon as float32, as the attribute is stored.
+  if (!Number.isFinite(p.epsilon) || p.epsilon < 0) return undefined;
+  const native = eagerNative(ctx, 'layerNorm');
+  if (!native) return undefined;
+  const rows = xd.length / cols;
+  const y = float32ForOverwrite(dims);
+  const mean = new Float32Array(rows);
+  const invStdDev = new Float32Array(rows);
+  const run = native.layerNorm(
+    xd,
+    y.data as Float32Array,
+    { n: cols, epsilon: p.epsilon, rms: p.rms, gamma: p.scale, beta: p.bias, mean, invStdDev },
+    { threads: threadsOf(ctx) },
+  );
+  ctx.report({ kernel: run.kernel, isa: run.isa, flops: p.flops * xd.length, nativeNs: run.ns });
+  return { y, mean, invStdDev };
+}
+
+/**
+ * op(x + bias) with bias broadcast over the last dim (one native Add pass, then the activation in
+ * place), or op(x) without a bias; undefined when this call stays in TypeScript. The profile names
+ * the activation kernel, with both passes' time.
+ */
+export function nativeBiasUnary(ctx: OpContext, op: UnaryOpName, x: Tensor, bias: Tensor | undefined, flopsPerElement: number): Tensor | undefined {
+  if (!bias) return nativeUnary(ctx, op, x, 0, 0, flopsPerElement);
+  if (x.dtype !== 'float32' || bias.dtype !== 'float32' || x.rank < 1) return undefined;
+  const cols = x.dims[x.rank - 1];
+  if (bias.size !== cols || cols === 0) return undefined;
+  const native = eltwiseBackend(ctx, x.size);
+  if (!native || typeof native.unary !== 'function') return undefined;
+  const rows = x.size / cols;
   const out = float32ForOverwrite(x.dims);
   const y = out.data as Float32Array;
   const opts = { threads: threadsOf(ctx) };
-  let ns = native.binary('Sub', src, perRow, y, { n: len, startsA: starts, stepA: 1, startsB: index, stepB: 0 }, opts).ns;
-  const exp = native.unary('Exp', y, y, 0, 0, opts);
-  ns += exp.ns;
-  for (let r = 0, base = 0; r < rows; r++, base += len) {
-    let sum = 0;
-    for (let a = base; a < base + len; a++) sum += y[a];
-    perRow[r] = 1 / sum;
-  }
-  ns += native.binary('Mul', y, perRow, y, { n: len, startsA: starts, stepA: 1, startsB: index, stepB: 0 }, opts).ns;
-  ctx.report({ kernel: exp.kernel, isa: exp.isa, flops: 5 * x.size, nativeNs: ns });
+  const startsA = Int32Array.from({ length: rows }, (_, r) => r * cols);
+  const add = native.binary('Add', x.data as Float32Array, bias.data as Float32Array, y, { n: cols, startsA, stepA: 1, startsB: new Int32Array(rows), stepB: 1 }, opts);
+  const run = native.unary(op, y, y, 0, 0, opts);
+  ctx.report({ kernel: run.kernel, isa: run.isa, flops: x.size * (flopsPerElement + 1), nativeNs: add.ns + run.ns });
   return out;
 }

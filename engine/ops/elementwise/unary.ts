@@ -238,6 +238,7 @@ const UNARY: UnaryOp[] = [
   {
     op: 'Erf',
     since: 9,
+    native: 'Erf',
     types: NUMERIC,
     kernel: (x, y) => {
       for (let i = 0; i < x.length; i++) y[i] = erf(x[i]);

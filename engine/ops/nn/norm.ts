@@ -3,7 +3,7 @@
 // (mean, then squared deviations), which keeps long rows (C = 4096) accurate.
 import { FLOAT_TYPES, Tensor } from '../../tensor.js';
 import { OpError, optionalTensor, tensorInput, type OpEntry, type OpImpl } from '../types.js';
-import { nativeScaleShift, scaleShiftPlan, type ScaleShiftPlan } from '../elementwise/native-dispatch.js';
+import { nativeLayerNorm, nativeScaleShift, scaleShiftPlan, type ScaleShiftPlan } from '../elementwise/native-dispatch.js';
 import { broadcastOffsets, normalizeAxis, product, roundNarrow } from '../util.js';
 import { axisLayout, normalizeAxes, type NumArray } from '../reduce/common.js';
 import { reduceToDoubles } from '../reduce/reductions.js';
@@ -160,9 +160,20 @@ const layerNormalization: OpImpl = (ctx, inputs) => {
   const scale = scaleT.data as FloatArray;
   const bias = biasT?.data as FloatArray | undefined;
   const src = x.data as FloatArray;
+  const statDims = x.dims.map((d, i) => (i < axis ? d : 1));
+  if (ctx.mode === 'eager' && x.dtype === 'float32' && scaleT.dtype === 'float32' && (!biasT || biasT.dtype === 'float32') && statsType === 'float32') {
+    // Eager float32: the native layernorm_f32 row kernel, with scale and bias expanded to the
+    // normalized shape when they broadcast.
+    const dense = (d: Float32Array, map: Int32Array | null) => (map ? Float32Array.from(map, (o) => d[o]) : d.length === cols ? d : undefined);
+    const s = dense(scale as Float32Array, scaleMap);
+    const b = bias ? dense(bias as Float32Array, biasMap) : undefined;
+    const fast = s && (!bias || b) ? nativeLayerNorm(ctx, src as Float32Array, x.dims, cols, { rms: false, epsilon: eps, scale: s, bias: b, flops: 5 }) : undefined;
+    if (fast) {
+      return [fast.y, new Tensor('float32', statDims, fast.mean), new Tensor('float32', statDims, fast.invStdDev)];
+    }
+  }
   const y = new Tensor(x.dtype, x.dims);
   const out = y.data as FloatArray;
-  const statDims = x.dims.map((d, i) => (i < axis ? d : 1));
   const meanT = new Tensor(statsType, statDims);
   const invT = new Tensor(statsType, statDims);
   const meanOut = meanT.data as FloatArray;

@@ -3,6 +3,7 @@
 import { Tensor, roundToFloat16, roundToBfloat16 } from '../../tensor.js';
 import { broadcastOffsets, normalizeAxis, product } from '../util.js';
 import { OpError, optionalTensor, tensorInput, type OpContext, type OpEntry, type Value } from '../types.js';
+import { nativeLayerNorm } from '../elementwise/native-dispatch.js';
 
 function floatData(op: string, t: Tensor, what: string): Float32Array {
   if (t.dtype === 'float32' || t.dtype === 'float16' || t.dtype === 'bfloat16') return t.data as Float32Array;
@@ -45,9 +46,28 @@ interface NormResult {
 
 /**
  * Normalizes rows of `cols` values: (x - mean) / sqrt(var + eps) for layer norm, x / sqrt(mean(x^2) + eps)
- * for RMS norm, then applies scale and bias.
+ * for RMS norm, then applies scale and bias. Eager float32 runs on the native layernorm_f32 kernel
+ * (reporting it); otherwise the TypeScript loop runs and the caller reports.
  */
 function normalizeRows(
+  ctx: OpContext,
+  x: Tensor,
+  xd: Float32Array,
+  cols: number,
+  rms: boolean,
+  eps: number,
+  scale: Float32Array | undefined,
+  bias: Float32Array | undefined,
+  flops: number,
+): NormResult & { native: boolean } {
+  if (x.dtype === 'float32') {
+    const fast = nativeLayerNorm(ctx, xd, x.dims, cols, { rms, epsilon: eps, scale, bias, flops });
+    if (fast) return { y: fast.y, mean: fast.mean, invStd: fast.invStdDev, native: true };
+  }
+  return { ...normalizeRowsTs(x, xd, cols, rms, eps, scale, bias), native: false };
+}
+
+function normalizeRowsTs(
   x: Tensor,
   xd: Float32Array,
   cols: number,
@@ -93,6 +113,7 @@ function rmsNormalization(ctx: OpContext, inputs: (Value | undefined)[]): Value[
   const axis = normalizeAxis(ctx.attrs.int('axis', -1), x.rank, 'RMSNormalization axis');
   const normDims = x.dims.slice(axis);
   const r = normalizeRows(
+    ctx,
     x,
     floatData('RMSNormalization', x, 'X'),
     product(normDims),
@@ -100,8 +121,9 @@ function rmsNormalization(ctx: OpContext, inputs: (Value | undefined)[]): Value[
     ctx.attrs.float('epsilon', 1e-5),
     columnParam('RMSNormalization', scale, normDims, 'scale'),
     undefined,
+    4,
   );
-  ctx.report({ kernel: `ts_rms_norm_${x.dtype}`, isa: 'scalar', flops: 4 * x.size });
+  if (!r.native) ctx.report({ kernel: `ts_rms_norm_${x.dtype}`, isa: 'scalar', flops: 4 * x.size });
   return [r.y];
 }
 
@@ -117,6 +139,7 @@ function simplifiedLayerNorm(ctx: OpContext, inputs: (Value | undefined)[]): Val
   const normDims = x.dims.slice(axis);
   const op = 'SimplifiedLayerNormalization';
   const r = normalizeRows(
+    ctx,
     x,
     floatData(op, x, 'X'),
     product(normDims),
@@ -124,8 +147,9 @@ function simplifiedLayerNorm(ctx: OpContext, inputs: (Value | undefined)[]): Val
     ctx.attrs.float('epsilon', 1e-5),
     columnParam(op, scale, normDims, 'scale'),
     undefined,
+    4,
   );
-  ctx.report({ kernel: `ts_rms_norm_${x.dtype}`, isa: 'scalar', flops: 4 * x.size });
+  if (!r.native) ctx.report({ kernel: `ts_rms_norm_${x.dtype}`, isa: 'scalar', flops: 4 * x.size });
   return [r.y, new Tensor('float32', statDims(x, axis), r.invStd)];
 }
 
@@ -148,6 +172,7 @@ function skipNorm(rms: boolean) {
     const sum = new Float32Array(x.size);
     for (let i = 0; i < sum.length; i++) sum[i] = xd[i] + sd[i % skip.size] + (bd ? bd[i % cols] : 0);
     const r = normalizeRows(
+      ctx,
       x,
       sum,
       cols,
@@ -155,9 +180,10 @@ function skipNorm(rms: boolean) {
       ctx.attrs.float('epsilon', 1e-12),
       columnParam(op, gamma, [cols], 'gamma'),
       columnParam(op, beta, [cols], 'beta'),
+      6,
     );
     const stats = statDims(x, x.rank - 1);
-    ctx.report({ kernel: `ts_skip_${rms ? 'rms' : 'layer'}_norm_${x.dtype}`, isa: 'scalar', flops: 6 * x.size });
+    if (!r.native) ctx.report({ kernel: `ts_skip_${rms ? 'rms' : 'layer'}_norm_${x.dtype}`, isa: 'scalar', flops: 6 * x.size });
     return [
       r.y,
       new Tensor('float32', stats, r.mean),
