@@ -68,7 +68,7 @@
           "type": "static_library",
           "sources": [
             "native/kernels/matmul_f32_14x32_avx512.cc",
-            "native/kernels/dwconv2d_f32_4x16_avx512.cc",
+            "native/kernels/dwconv2d_f32_8x16_avx512.cc",
             "native/kernels/peak_f32_16x16_avx512.cc"
           ],
           "cflags_cc": ["-std=c++17", "-O3", "-fPIC", "-mavx512f", "-mavx2", "-mfma"],
@@ -86,7 +86,7 @@
           "type": "static_library",
           "sources": [
             "native/kernels/matmul_f32_8x12_neon_fma.cc",
-            "native/kernels/dwconv2d_f32_4x4_neon_fma.cc",
+            "native/kernels/dwconv2d_f32_8x4_neon_fma.cc",
             "native/kernels/binary_f32_1x4_neon_fma.cc",
             "native/kernels/unary_f32_1x4_neon_fma.cc",
             "native/kernels/peak_f32_16x4_neon_fma.cc"
