@@ -78,7 +78,7 @@
           "type": "static_library",
           "sources": [
             "native/kernels/matmul_f32_14x32_avx512.cc",
-            "native/kernels/dwconv2d_f32_4x16_avx512.cc",
+            "native/kernels/dwconv2d_f32_8x16_avx512.cc",
             "native/kernels/peak_f32_16x16_avx512.cc",
             "native/kernels/gemv_f32_1x64_avx512.cc",
             "native/kernels/softmax_f32_1x16_avx512.cc",
@@ -99,7 +99,7 @@
           "type": "static_library",
           "sources": [
             "native/kernels/matmul_f32_8x12_neon_fma.cc",
-            "native/kernels/dwconv2d_f32_4x4_neon_fma.cc",
+            "native/kernels/dwconv2d_f32_8x4_neon_fma.cc",
             "native/kernels/binary_f32_1x4_neon_fma.cc",
             "native/kernels/unary_f32_1x4_neon_fma.cc",
             "native/kernels/peak_f32_16x4_neon_fma.cc",

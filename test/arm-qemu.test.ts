@@ -79,7 +79,7 @@ describe.skipIf(process.env.ARMML_SKIP_ARM_TEST === '1')('AArch64 kernels under 
     const max = byCpu('max');
     expect(max.isa).toEqual(expect.arrayContaining(['neon', 'dotprod', 'i8mm', 'bf16', 'sve', 'sve2']));
     expect(max.fields['selected matmul_f32']).toBe('matmul_f32_8x12_neon_fma');
-    expect(max.fields['selected dwconv2d_f32']).toBe('dwconv2d_f32_4x4_neon_fma');
+    expect(max.fields['selected dwconv2d_f32']).toBe('dwconv2d_f32_8x4_neon_fma');
     expect(byCpu('max,sve-max-vq=2').isa).toContain('sve');
   });
 });

@@ -4,16 +4,17 @@
 // dwconv2d_* kernel file.
 //
 // Layout of the work, per channel plane (DwconvArgs in kernels.h):
-// - Rows: blocks of T::rows(K) output rows (4 or 8), then one block of the rows left. A block keeps its R x L accumulators in
-//   registers across every tap, and walks the input rows it needs once: each vector loaded from an
-//   input row feeds the FMAs of every output row of the block that uses that row (for 3x3 stride
-//   1: 6 input rows, 18 loads for 36 FMAs). Input rows outside the plane (top/bottom padding) are
-//   skipped.
+// - Rows: blocks of R = T::rows(K) output rows (4 to 8), then the rows left (compiled_height). A
+//   block keeps its R accumulator vectors in registers across every tap and walks the input rows
+//   it needs once: each vector loaded from an input row feeds the FMAs of every output row of the
+//   block that uses that row (3x3 stride 1, R = 8: 10 input rows, 30 loads for 72 FMAs). Input
+//   rows outside the plane (top/bottom padding) are skipped.
 // - Columns: blocks of L outputs (one vector). A block whose loads all fall inside the row is
 //   "interior" and uses plain unmasked loads; the others (left/right padding, a partial last
 //   block, planes narrower than a vector) use masked loads (x86: lanes outside the row read as 0
 //   and never touch memory) or, on ISAs without masked loads, a small zero-filled copy of just
-//   that block's span of each input row.
+//   that block's span of each input row. Interior blocks are a precomputed range, so their loop
+//   has no bounds checks.
 // - Stride 2 loads 2L consecutive floats per tap pair and splits even/odd lanes, so taps kx and
 //   kx+1 share one load. The traits may keep the lanes in their own order (AVX2 does, saving a
 //   cross-lane permute per load) and put them in memory order once per output vector (fix2).
@@ -26,15 +27,15 @@
 // vector of outputs per FMA, taps in runtime loops.
 //
 // A traits class T provides:
-//   V, L (lanes), kMasked (masked loads available), M1/M2 (masks for L and 2L floats),
-//   rows(K) (output rows per block for a K x K filter), set1, fma(x, w, acc) = acc + x*w, add, load, store,
-//   load2(p, even, odd) over 2L floats, fix2 (stride-2 lane order -> memory order),
+//   V, L (lanes), rows(K) (output rows per block for a K x K filter), kMasked (masked loads
+//   available), M1/M2 (masks for L and 2L floats), set1, fma(x, w, acc) = acc + x*w, add, load,
+//   store, load2(p, even, odd) over 2L floats, fix2 (stride-2 lane order -> memory order),
 //   mask1(lo, hi) / mask2(lo, hi) (elements lo <= i < hi of the L or 2L floats at p),
 //   load_m / store_m / load2_m (only the mask's elements are touched; the others load as 0; on
 //   ISAs without masked loads these are scalar loops, used for partial blocks only), relu,
-//   clip(v, lo, hi), act (any Activation, the family's vmath), pin (an empty asm that makes a loaded
-//   vector opaque, so the compiler keeps it in a register for all the FMAs that use it instead
-//   of folding the load into each of them: unaligned 64-byte loads split cache lines, and
+//   clip(v, lo, hi), act (any Activation, the family's vmath), pin (an empty asm that makes a
+//   loaded vector opaque, so the compiler keeps it in a register for all the FMAs that use it
+//   instead of folding the load into each of them: unaligned 64-byte loads split cache lines, and
 //   reloading an input vector for every output row doubled the loads).
 #pragma once
 #include <algorithm>
@@ -47,8 +48,13 @@
 // The walk is one function per (kernel size, stride, block height): everything it calls must be
 // inlined into it (weights and accumulators then stay in registers); GCC's inliner otherwise
 // gives up on functions this large.
+#if defined(__GNUC__)
 #define ARMML_DW_INLINE inline __attribute__((always_inline))
 #define ARMML_DW_INLINE_LAMBDA __attribute__((always_inline))
+#else
+#define ARMML_DW_INLINE inline
+#define ARMML_DW_INLINE_LAMBDA
+#endif
 
 namespace armml {
 namespace dwconv {
@@ -303,10 +309,26 @@ void row_generic(const Geometry& g, const Plane& p, long oy) {
 template <class T>
 using RowsFn = void (*)(const Geometry&, const Plane&, long);
 
-/** Row-block functions by block height: fn[h - 1] computes h rows (1 <= h <= T::rows(K)). */
+/**
+ * Block heights compiled for a kernel of R rows: R, R-1, R-2 (planes of 7, 14, 28 rows with
+ * R = 8 split into full blocks and one tail block), 4, 2 and 1 (any other tail, largest first).
+ * Fewer heights than 1..R keep the compile time of the variant files down.
+ */
+constexpr bool compiled_height(int h, int R) { return h == R || h == R - 1 || h == R - 2 || h == 4 || h == 2 || h == 1; }
+
+template <class T, int K, int S, int H, bool Compiled = compiled_height(H, T::rows(K))>
+struct HeightFn {
+  static constexpr RowsFn<T> fn = nullptr;
+};
+template <class T, int K, int S, int H>
+struct HeightFn<T, K, S, H, true> {
+  static constexpr RowsFn<T> fn = rows_fast<T, K, K, S, H>;
+};
+
+/** fn[h - 1] computes h rows, or is null when that height is not compiled (1 <= h <= T::rows(K)). */
 template <class T, int K, int S, int... H>
 struct FastRowsOf {
-  static constexpr RowsFn<T> fn[sizeof...(H)] = {rows_fast<T, K, K, S, H + 1>...};
+  static constexpr RowsFn<T> fn[sizeof...(H)] = {HeightFn<T, K, S, H + 1>::fn...};
 };
 template <class T, int K, int S, int... H>
 constexpr const RowsFn<T>* fast_rows(std::integer_sequence<int, H...>) {
@@ -345,9 +367,14 @@ void run(const DwconvArgs& a) {
     p.bias = a.ep.bias_m ? a.ep.bias_m[c] : 0.0f;
     long oy = long(a.oy0);
     if (fn) {
-      // Blocks of R rows, then one block of the rows left.
+      // Blocks of R rows, then the rows left in the tallest compiled blocks that fit.
       for (; oy + R <= oy_end; oy += R) fn[R - 1](g, p, oy);
-      if (oy < oy_end) fn[oy_end - oy - 1](g, p, oy);
+      while (oy < oy_end) {
+        long h = oy_end - oy;
+        while (!fn[h - 1]) h--;
+        fn[h - 1](g, p, oy);
+        oy += h;
+      }
     } else {
       for (; oy < oy_end; oy++) row_generic<T>(g, p, oy);
     }

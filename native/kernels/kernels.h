@@ -169,10 +169,10 @@ using DwconvKernel = void (*)(const DwconvArgs& a);
 void dwconv2d_f32_4x4_portable(const DwconvArgs& a);
 #if defined(__x86_64__)
 void dwconv2d_f32_4x8_avx2_fma(const DwconvArgs& a);
-void dwconv2d_f32_4x16_avx512(const DwconvArgs& a);
+void dwconv2d_f32_8x16_avx512(const DwconvArgs& a);
 #endif
 #if defined(__aarch64__)
-void dwconv2d_f32_4x4_neon_fma(const DwconvArgs& a);
+void dwconv2d_f32_8x4_neon_fma(const DwconvArgs& a);
 #endif
 
 /**

@@ -39,13 +39,13 @@ std::vector<KernelVariant> build_table() {
                nullptr, nullptr, dwconv2d_f32_4x4_portable, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr});
 #if defined(__x86_64__)
   t.push_back({"dwconv2d_f32_4x8_avx2_fma", "dwconv2d_f32", "avx2+fma", 4, 8, 1, 1, 30, false, has_avx2_fma,
-               nullptr, nullptr, nullptr, dwconv2d_f32_4x8_avx2_fma, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr});
-  t.push_back({"dwconv2d_f32_4x16_avx512", "dwconv2d_f32", "avx512f", 4, 16, 1, 1, 40, false, has_avx512f,
-               nullptr, nullptr, nullptr, dwconv2d_f32_4x16_avx512, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr});
+               nullptr, nullptr, nullptr, dwconv2d_f32_4x8_avx2_fma, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr});
+  t.push_back({"dwconv2d_f32_8x16_avx512", "dwconv2d_f32", "avx512f", 8, 16, 1, 1, 40, false, has_avx512f,
+               nullptr, nullptr, nullptr, dwconv2d_f32_8x16_avx512, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr});
 #endif
 #if defined(__aarch64__)
-  t.push_back({"dwconv2d_f32_4x4_neon_fma", "dwconv2d_f32", "neon", 4, 4, 1, 1, 30, false, has_neon, nullptr,
-               nullptr, nullptr, dwconv2d_f32_4x4_neon_fma, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr});
+  t.push_back({"dwconv2d_f32_8x4_neon_fma", "dwconv2d_f32", "neon", 8, 4, 1, 1, 30, false, has_neon, nullptr,
+               nullptr, nullptr, dwconv2d_f32_8x4_neon_fma, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr});
 #endif
   t.push_back({"binary_f32_1x1_scalar_ref", "binary_f32", "scalar", 1, 1, 1, 1, 0, true, always, nullptr, nullptr,
                nullptr, nullptr, binary_f32_1x1_scalar_ref, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr});

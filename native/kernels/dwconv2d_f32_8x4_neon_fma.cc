@@ -1,5 +1,6 @@
-// NEON depthwise convolution: blocks of 4 output rows x 4 output pixels (one q register per row),
-// the walk of dwconv2d_impl.h; 3x3 keeps the 4 accumulators and 9 weights in registers (FMLA).
+// NEON depthwise convolution: blocks of 8 output rows (3x3; 4 for 5x5) x 4 output pixels (one q
+// register per row), the walk of dwconv2d_impl.h. 3x3 keeps the 8 accumulators and 9 weights in
+// registers: 8 independent FMLA chains cover the FMLA latency on two pipes.
 // NEON has no masked loads: border column blocks copy their span of each input row (a few
 // floats) into a zero-filled stack buffer, interior blocks load the plane in place. Stride 2
 // splits even/odd lanes with LD2.
@@ -17,7 +18,7 @@ struct Neon {
   using V = float32x4_t;
   static constexpr int L = 4;
   // Output rows per block for a k x k filter.
-  static constexpr int rows(int k) { return k <= 3 ? 4 : 4; }
+  static constexpr int rows(int k) { return k <= 3 ? 8 : 4; }
   static constexpr bool kMasked = false;
   struct M1 {
     int lo, hi;
@@ -56,6 +57,6 @@ struct Neon {
 
 }  // namespace
 
-void dwconv2d_f32_4x4_neon_fma(const DwconvArgs& a) { dwconv::run<Neon>(a); }
+void dwconv2d_f32_8x4_neon_fma(const DwconvArgs& a) { dwconv::run<Neon>(a); }
 
 }  // namespace armml

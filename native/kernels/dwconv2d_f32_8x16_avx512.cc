@@ -1,5 +1,6 @@
-// AVX-512F depthwise convolution: blocks of 4 output rows x 16 output pixels (one zmm per row),
-// the walk of dwconv2d_impl.h. Borders and partial blocks use k-masked loads and stores (lanes
+// AVX-512F depthwise convolution: blocks of 8 output rows (3x3; 7 for 5x5, so 7/14/28-row planes
+// split evenly) x 16 output pixels (one zmm per row), the walk of dwconv2d_impl.h. 3x3: 8
+// accumulators + 9 weights in registers, 30 loads for 72 FMAs per block. Borders and partial blocks use k-masked loads and stores (lanes
 // outside the row read as 0 and are never touched). Stride 2 splits even/odd lanes with one
 // vpermt2ps each, already in memory order. The exp-based activations reuse the AVX2 vector math
 // on the two halves. Compiled with -mavx512f (plus AVX2 for that math) for this file only.
@@ -65,6 +66,6 @@ struct Avx512 {
 
 }  // namespace
 
-void dwconv2d_f32_4x16_avx512(const DwconvArgs& a) { dwconv::run<Avx512>(a); }
+void dwconv2d_f32_8x16_avx512(const DwconvArgs& a) { dwconv::run<Avx512>(a); }
 
 }  // namespace armml
