@@ -89,12 +89,22 @@ async function eagerRow(plan: PlanType, x: Tensors.Tensor, threads: number, timi
       if (timings) ops.push(last!.timings.reduce((a, t) => a + t.ns, 0) / 1e3);
     },
   );
-  return { runner: `eager, per-op timing ${timings ? 'on' : 'off'}`, threads, us: median(us), kernelUs: median(kernel), ...(timings ? { opsUs: median(ops) } : {}) };
+  return {
+    runner: `eager, per-op timing ${timings ? 'on' : 'off'}`,
+    threads,
+    us: median(us),
+    kernelUs: median(kernel),
+    ...(timings ? { opsUs: median(ops) } : {}),
+  };
 }
 
 async function ortRow(file: string, x: Tensors.Tensor, threads: number, level: 'disabled' | 'all'): Promise<{ row: Row; y: Float32Array }> {
   const ort = await import('onnxruntime-node');
-  const session = await ort.InferenceSession.create(file, { intraOpNumThreads: threads, interOpNumThreads: 1, graphOptimizationLevel: level });
+  const session = await ort.InferenceSession.create(file, {
+    intraOpNumThreads: threads,
+    interOpNumThreads: 1,
+    graphOptimizationLevel: level,
+  });
   const feeds = { x: new ort.Tensor('float32', x.data as Float32Array, x.dims as number[]) };
   const us = await timeCalls(() => session.run(feeds));
   const y = (await session.run(feeds)).y.data as Float32Array;
@@ -155,7 +165,13 @@ async function main() {
   console.log(table);
   if (args.includes('--write')) {
     const command = `npx tsx bench/dispatch.ts${opt('--ms') ? ` --ms ${budgetMs}` : ''} --write`;
-    replaceSection(path.join(ROOT, 'BENCHMARKS.md'), 'dispatch', command, `${cpu.name} (${cpu.isa.join(' ')}), ${os.availableParallelism()} cores`, table);
+    replaceSection(
+      path.join(ROOT, 'BENCHMARKS.md'),
+      'dispatch',
+      command,
+      `${cpu.name} (${cpu.isa.join(' ')}), ${os.availableParallelism()} cores`,
+      table,
+    );
   }
 }
 

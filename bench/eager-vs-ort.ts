@@ -51,10 +51,14 @@ function timeOrt(file: string, input: Tensor, level: 'disabled' | 'all'): { best
   fs.writeFileSync(inputFile, new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
   const runs: LatencyStats[] = [];
   for (let p = 0; p < PROCESSES; p++) {
-    const out = execFileSync(process.execPath, [path.join(__dirname, 'ort-child.mjs'), file, inputFile, level, String(threads), String(iters), String(warmup)], {
-      encoding: 'utf8',
-      maxBuffer: 16 << 20,
-    });
+    const out = execFileSync(
+      process.execPath,
+      [path.join(__dirname, 'ort-child.mjs'), file, inputFile, level, String(threads), String(iters), String(warmup)],
+      {
+        encoding: 'utf8',
+        maxBuffer: 16 << 20,
+      },
+    );
     runs.push(latencyStats((JSON.parse(out) as { ms: number[] }).ms));
   }
   fs.rmSync(path.dirname(inputFile), { recursive: true, force: true });
@@ -74,7 +78,12 @@ function main(): void {
     const [set] = readDataSets(dir, model.graph.inputs, model.graph.outputs);
     const inputs = set.inputs as Tensor[];
     const eager = timeEager(new Plan(model), inputs);
-    const check = compareOutputs(eager.outputs, set.outputs, DEFAULT_TOLERANCE, model.graph.outputs.map((o) => o.name));
+    const check = compareOutputs(
+      eager.outputs,
+      set.outputs,
+      DEFAULT_TOLERANCE,
+      model.graph.outputs.map((o) => o.name),
+    );
     const off = timeOrt(file, inputs[0], 'disabled');
     const all = timeOrt(file, inputs[0], 'all');
     const ratioOff = eager.stats.median / off.best.median;
@@ -96,7 +105,13 @@ function main(): void {
   ].join('\n');
   console.log(table);
   if (args.includes('--write')) {
-    replaceSection(path.join(ROOT, 'BENCHMARKS.md'), 'eager-vs-ort', `npx tsx bench/eager-vs-ort.ts --iters ${iters} --write`, `${cpu.name} (${cpu.isa.join(' ')}), ${os.availableParallelism()} cores`, table);
+    replaceSection(
+      path.join(ROOT, 'BENCHMARKS.md'),
+      'eager-vs-ort',
+      `npx tsx bench/eager-vs-ort.ts --iters ${iters} --write`,
+      `${cpu.name} (${cpu.isa.join(' ')}), ${os.availableParallelism()} cores`,
+      table,
+    );
   }
 }
 

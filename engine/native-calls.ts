@@ -39,7 +39,11 @@ export type GemmCallParams = Omit<GemmParams, 'bias' | 'residual'>;
 export interface PreparedCalls {
   prepareConv2d(params: Conv2dCallParams, opts?: RunOptions): PreparedConv2d;
   prepareGemm(params: GemmCallParams, opts?: RunOptions): PreparedGemm;
-  prepareBinary(op: BinaryOpName, rows: { n: number; startsA: Int32Array; stepA: number; startsB: Int32Array; stepB: number }, opts?: RunOptions): PreparedBinary;
+  prepareBinary(
+    op: BinaryOpName,
+    rows: { n: number; startsA: Int32Array; stepA: number; startsB: Int32Array; stepB: number },
+    opts?: RunOptions,
+  ): PreparedBinary;
   prepareUnary(op: UnaryOpName, alpha?: number, beta?: number, opts?: RunOptions): PreparedUnary;
 }
 
@@ -56,10 +60,33 @@ export interface AddonCall {
 /** The addon's prepared-call surface (native/src/napi_calls.cc). */
 export interface CallAddon {
   conv2dPrepare(params: Float64Array, variant: string): AddonCall;
-  conv2dRun(handle: number, x: Float32Array, w: Float32Array, bias: Float32Array | null, y: Float32Array, residual: Float32Array | null): number;
+  conv2dRun(
+    handle: number,
+    x: Float32Array,
+    w: Float32Array,
+    bias: Float32Array | null,
+    y: Float32Array,
+    residual: Float32Array | null,
+  ): number;
   gemmPrepare(params: Float64Array, variant: string): AddonCall;
-  gemmRun(handle: number, a: Float32Array, b: Float32Array, c: Float32Array, bias: Float32Array | null, residual: Float32Array | null): number;
-  binaryPrepare(op: number, startsA: Int32Array, stepA: number, startsB: Int32Array, stepB: number, n: number, threads: number, variant: string): AddonCall;
+  gemmRun(
+    handle: number,
+    a: Float32Array,
+    b: Float32Array,
+    c: Float32Array,
+    bias: Float32Array | null,
+    residual: Float32Array | null,
+  ): number;
+  binaryPrepare(
+    op: number,
+    startsA: Int32Array,
+    stepA: number,
+    startsB: Int32Array,
+    stepB: number,
+    n: number,
+    threads: number,
+    variant: string,
+  ): AddonCall;
   binaryRun(handle: number, a: Float32Array, b: Float32Array, y: Float32Array): number;
   unaryPrepare(op: number, alpha: number, beta: number, threads: number, variant: string): AddonCall;
   unaryRun(handle: number, x: Float32Array, y: Float32Array): number;
@@ -76,11 +103,58 @@ export interface CallChecks {
   unaryOp(op: UnaryOpName): number;
 }
 
-const CONV_FIELDS = ['N', 'C', 'H', 'W', 'M', 'kH', 'kW', 'strideH', 'strideW', 'padT', 'padL', 'padB', 'padR', 'dilH', 'dilW', 'group', 'outH', 'outW'] as const;
-const CONV_DEFAULTS: Partial<Record<(typeof CONV_FIELDS)[number], number>> = { strideH: 1, strideW: 1, padT: 0, padL: 0, padB: 0, padR: 0, dilH: 1, dilW: 1, group: 1 };
-const CONV_MIN: Partial<Record<(typeof CONV_FIELDS)[number], number>> = { C: 1, M: 1, kH: 1, kW: 1, strideH: 1, strideW: 1, dilH: 1, dilW: 1, group: 1 };
+const CONV_FIELDS = [
+  'N',
+  'C',
+  'H',
+  'W',
+  'M',
+  'kH',
+  'kW',
+  'strideH',
+  'strideW',
+  'padT',
+  'padL',
+  'padB',
+  'padR',
+  'dilH',
+  'dilW',
+  'group',
+  'outH',
+  'outW',
+] as const;
+const CONV_DEFAULTS: Partial<Record<(typeof CONV_FIELDS)[number], number>> = {
+  strideH: 1,
+  strideW: 1,
+  padT: 0,
+  padL: 0,
+  padB: 0,
+  padR: 0,
+  dilH: 1,
+  dilW: 1,
+  group: 1,
+};
+const CONV_MIN: Partial<Record<(typeof CONV_FIELDS)[number], number>> = {
+  C: 1,
+  M: 1,
+  kH: 1,
+  kW: 1,
+  strideH: 1,
+  strideW: 1,
+  dilH: 1,
+  dilW: 1,
+  group: 1,
+};
 
 export function preparedCalls(addon: CallAddon, check: CallChecks): PreparedCalls {
+  // The addon takes any view's memory as floats (napi_get_buffer_info is the cheap way in), so
+  // the element type is checked here.
+  const f32 = (v: unknown, what: string): void => {
+    if (!(v instanceof Float32Array)) throw check.error(`${what} must be a Float32Array`);
+  };
+  const f32OrNull = (v: unknown, what: string): void => {
+    if (v != null && !(v instanceof Float32Array)) throw check.error(`${what} must be a Float32Array`);
+  };
   const act = (p: FusedEpilogue): [number, number, number] => [check.activation(p), p.actAlpha ?? 0, p.actBeta ?? 0];
 
   return {
@@ -92,7 +166,18 @@ export function preparedCalls(addon: CallAddon, check: CallChecks): PreparedCall
       });
       params.set([...act(p), threads], CONV_FIELDS.length);
       const call = addon.conv2dPrepare(params, variant);
-      return { kernel: call.kernel, isa: call.isa, run: (x, w, bias, y, residual) => addon.conv2dRun(call.handle, x, w, bias, y, residual ?? null) };
+      return {
+        kernel: call.kernel,
+        isa: call.isa,
+        run: (x, w, bias, y, residual) => {
+          f32(x, 'x');
+          f32(w, 'w');
+          f32OrNull(bias, 'bias');
+          f32(y, 'y');
+          f32OrNull(residual, 'residual');
+          return addon.conv2dRun(call.handle, x, w, bias, y, residual ?? null);
+        },
+      };
     },
     prepareGemm(p, opts) {
       const { variant, threads } = check.options(opts);
@@ -121,7 +206,18 @@ export function preparedCalls(addon: CallAddon, check: CallChecks): PreparedCall
         threads,
       ]);
       const call = addon.gemmPrepare(params, variant);
-      return { kernel: call.kernel, isa: call.isa, run: (a, b, c, bias, residual) => addon.gemmRun(call.handle, a, b, c, bias ?? null, residual ?? null) };
+      return {
+        kernel: call.kernel,
+        isa: call.isa,
+        run: (a, b, c, bias, residual) => {
+          f32(a, 'a');
+          f32(b, 'b');
+          f32(c, 'c');
+          f32OrNull(bias, 'bias');
+          f32OrNull(residual, 'residual');
+          return addon.gemmRun(call.handle, a, b, c, bias ?? null, residual ?? null);
+        },
+      };
     },
     prepareBinary(op, rows, opts) {
       const code = check.binaryOp(op);
@@ -137,14 +233,31 @@ export function preparedCalls(addon: CallAddon, check: CallChecks): PreparedCall
         if (s !== 0 && s !== 1) throw check.error(`${k} must be 0 or 1, got ${String(s)}`);
       }
       const call = addon.binaryPrepare(code, rows.startsA, rows.stepA, rows.startsB, rows.stepB, n, threads, variant);
-      return { kernel: call.kernel, isa: call.isa, run: (a, b, y) => addon.binaryRun(call.handle, a, b, y) };
+      return {
+        kernel: call.kernel,
+        isa: call.isa,
+        run: (a, b, y) => {
+          f32(a, 'a');
+          f32(b, 'b');
+          f32(y, 'y');
+          return addon.binaryRun(call.handle, a, b, y);
+        },
+      };
     },
     prepareUnary(op, alpha = 0, beta = 0, opts) {
       const code = check.unaryOp(op);
       if (typeof alpha !== 'number' || typeof beta !== 'number') throw check.error('alpha and beta must be numbers');
       const { variant, threads } = check.options(opts);
       const call = addon.unaryPrepare(code, alpha, beta, threads, variant);
-      return { kernel: call.kernel, isa: call.isa, run: (x, y) => addon.unaryRun(call.handle, x, y) };
+      return {
+        kernel: call.kernel,
+        isa: call.isa,
+        run: (x, y) => {
+          f32(x, 'x');
+          f32(y, 'y');
+          return addon.unaryRun(call.handle, x, y);
+        },
+      };
     },
   };
 }

@@ -105,6 +105,8 @@ describe('bench/ort-child.mjs', () => {
     expect(ms.every((v) => v > 0 && v < 1000)).toBe(true);
     // An input of the wrong size is an error, not a number.
     fs.writeFileSync(path.join(dir, 'short.bin'), new Uint8Array(12));
-    expect(() => execFileSync(process.execPath, [child, file, path.join(dir, 'short.bin'), 'all', '1', '1', '0'], { stdio: 'pipe' })).toThrow(/input has 3 floats/);
+    expect(() =>
+      execFileSync(process.execPath, [child, file, path.join(dir, 'short.bin'), 'all', '1', '1', '0'], { stdio: 'pipe' }),
+    ).toThrow(/input has 3 floats/);
   });
 });

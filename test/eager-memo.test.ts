@@ -14,7 +14,10 @@ import { random } from './support/random.js';
 const native = loadNative();
 
 function init(name: string, dims: number[], seed: number) {
-  const data = random(dims.reduce((a, b) => a * b, 1), seed);
+  const data = random(
+    dims.reduce((a, b) => a * b, 1),
+    seed,
+  );
   return { name, dims, dataType: 1, rawData: new Uint8Array(data.buffer) };
 }
 

@@ -106,16 +106,38 @@ describe('prepared calls', () => {
     }
   });
 
+  it('read and write views at their offsets, never past their ends', () => {
+    const base = random(40, 21);
+    const out = new Float32Array(40).fill(7);
+    native.prepareUnary('Relu').run(base.subarray(8, 24), out.subarray(8, 24));
+    expect(Array.from(out.subarray(8, 24))).toEqual(Array.from(base.subarray(8, 24), (v) => Math.max(v, 0)));
+    expect(out.subarray(0, 8).every((v) => v === 7) && out.subarray(24).every((v) => v === 7)).toBe(true);
+    // Element types are the wrapper's to check; the addon itself takes whole, aligned floats only.
+    expect(() => native.prepareUnary('Relu').run(new Float64Array(4) as unknown as Float32Array, out)).toThrow(/x must be a Float32Array/);
+    const raw = createRequire(__filename)('node-gyp-build')(ROOT) as Record<string, (...args: unknown[]) => unknown>;
+    const relu = raw.unaryPrepare(0, 0, 0, 1, 'auto') as { handle: number };
+    expect(() => raw.unaryRun(relu.handle, new Uint8Array(new ArrayBuffer(17), 1, 16), new Float32Array(4))).toThrow(/x must be a Float32Array/);
+    expect(() => raw.unaryRun(relu.handle, new Float32Array(8), new Uint8Array(31))).toThrow(/y has 7 elements but the parameters need 8/);
+  });
+
   it('reject bad parameters when prepared, like the object API', () => {
     expect(() => native.prepareGemm({ M: -1, N: 2, K: 3 })).toThrow(/M must be an integer >= 0, got -1/);
     expect(() => native.prepareGemm({ M: 1, N: 1, K: 1 }, { threads: 0 })).toThrow(/threads must be an integer >= 1/);
-    expect(() => native.prepareGemm({ M: 1, N: 1, K: 1 }, { variant: 'matmul_f32_99x99_magic' })).toThrow(/unknown matmul_f32 kernel variant/);
+    expect(() => native.prepareGemm({ M: 1, N: 1, K: 1 }, { variant: 'matmul_f32_99x99_magic' })).toThrow(
+      /unknown matmul_f32 kernel variant/,
+    );
     expect(() => native.prepareGemm({ M: 1, N: 1, K: 1, act: 'Swish' as 'Relu' })).toThrow(/unknown fused activation 'Swish'/);
     expect(() => native.prepareConv2d({ ...convCases[0], outH: 10 })).toThrow(/does not match/);
     expect(() => native.prepareConv2d({ ...convCases[0], C: 0 })).toThrow(/C must be an integer >= 1/);
-    expect(() => native.prepareConv2d(convCases[0], { variant: 'no_such_kernel' })).toThrow(/unknown conv2d kernel variant 'no_such_kernel'/);
-    expect(() => native.prepareBinary('Pow' as 'Add', { n: 1, startsA: new Int32Array(1), stepA: 1, startsB: new Int32Array(1), stepB: 1 })).toThrow(/unknown binary op 'Pow'/);
-    expect(() => native.prepareBinary('Add', { n: 1, startsA: new Int32Array(1), stepA: 2, startsB: new Int32Array(1), stepB: 1 })).toThrow(/stepA must be 0 or 1/);
+    expect(() => native.prepareConv2d(convCases[0], { variant: 'no_such_kernel' })).toThrow(
+      /unknown conv2d kernel variant 'no_such_kernel'/,
+    );
+    expect(() =>
+      native.prepareBinary('Pow' as 'Add', { n: 1, startsA: new Int32Array(1), stepA: 1, startsB: new Int32Array(1), stepB: 1 }),
+    ).toThrow(/unknown binary op 'Pow'/);
+    expect(() => native.prepareBinary('Add', { n: 1, startsA: new Int32Array(1), stepA: 2, startsB: new Int32Array(1), stepB: 1 })).toThrow(
+      /stepA must be 0 or 1/,
+    );
     expect(() => native.prepareUnary('Softplus' as 'Relu')).toThrow(/unknown unary op 'Softplus'/);
   });
 
@@ -127,13 +149,25 @@ describe('prepared calls', () => {
     expect(() => call.run(x, w, null, y)).toThrow(/y has 1000 elements but the parameters need 1024/);
     expect(() => call.run(x.subarray(1), w, null, new Float32Array(1024))).toThrow(/x has 1023 elements/);
     expect(() => call.run(x, w, new Float32Array(3), new Float32Array(1024))).toThrow(/bias has 3 elements/);
-    expect(() => call.run(x, new Float64Array(256) as unknown as Float32Array, null, new Float32Array(1024))).toThrow(/w must be a Float32Array/);
+    expect(() => call.run(x, new Float64Array(256) as unknown as Float32Array, null, new Float32Array(1024))).toThrow(
+      /w must be a Float32Array/,
+    );
     expect(y.every((v) => v === 0)).toBe(true);
     const gemm = native.prepareGemm({ M: 4, N: 4, K: 4 });
     expect(() => gemm.run(new Float32Array(16), new Float32Array(16), new Float32Array(15))).toThrow(/c has 15 elements/);
-    expect(() => gemm.run(new Float32Array(16), new Float32Array(16), new Float32Array(16), null, new Float32Array(8))).toThrow(/residual has 8 elements/);
-    const add = native.prepareBinary('Add', { n: 8, startsA: Int32Array.from([0, 8]), stepA: 1, startsB: Int32Array.from([0, 0]), stepB: 1 });
-    expect(() => add.run(new Float32Array(15), new Float32Array(8), new Float32Array(16))).toThrow(/a has 15 elements but the parameters need 16/);
+    expect(() => gemm.run(new Float32Array(16), new Float32Array(16), new Float32Array(16), null, new Float32Array(8))).toThrow(
+      /residual has 8 elements/,
+    );
+    const add = native.prepareBinary('Add', {
+      n: 8,
+      startsA: Int32Array.from([0, 8]),
+      stepA: 1,
+      startsB: Int32Array.from([0, 0]),
+      stepB: 1,
+    });
+    expect(() => add.run(new Float32Array(15), new Float32Array(8), new Float32Array(16))).toThrow(
+      /a has 15 elements but the parameters need 16/,
+    );
     expect(() => add.run(new Float32Array(16), new Float32Array(8), new Float32Array(12))).toThrow(/y has 12 elements/);
     expect(() => native.prepareUnary('Relu').run(new Float32Array(8), new Float32Array(4))).toThrow(/y has 4 elements/);
   });

@@ -67,18 +67,31 @@ struct RawArgs {
       type_error(std::string(what) + " must be " + kind);
     return data;
   }
+  /**
+   * A float array argument. napi_get_buffer_info reads any ArrayBufferView's memory without
+   * napi_get_typedarray_info's walk through every element type (half the cost per array), so
+   * the element type is the JS wrapper's to check (engine/native-calls.ts); here the memory is
+   * taken as whole, aligned floats, which keeps every access inside the view whatever it is.
+   */
   F32 f32(size_t i, const char* what, bool optional = false) const {
     F32 r;
-    napi_typedarray_type type;
     void* data = nullptr;
+    size_t bytes = 0;
+    if (napi_get_buffer_info(env, argv[i], &data, &bytes) == napi_ok) {
+      if (reinterpret_cast<uintptr_t>(data) % alignof(float) != 0) type_error(std::string(what) + " must be a Float32Array");
+      r.data = static_cast<float*>(data);
+      r.length = bytes / sizeof(float);
+      return r;
+    }
+    if (optional && nullish(i)) return r;
+    // Not a view (or a Node that reads only Buffers here): the typed-array path, with its check.
+    napi_typedarray_type type;
     napi_value buffer;
     size_t offset;
-    // The array first: optional ones are present far more often than not.
     if (napi_get_typedarray_info(env, argv[i], &type, &r.length, &data, &buffer, &offset) == napi_ok && type == napi_float32_array) {
       r.data = static_cast<float*>(data);
       return r;
     }
-    if (optional && nullish(i)) return F32{};
     type_error(std::string(what) + " must be a Float32Array");
   }
   std::vector<int32_t> i32(size_t i, const char* what) const {
