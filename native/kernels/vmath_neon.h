@@ -104,7 +104,8 @@ inline float32x4_t activate(float32x4_t v, Activation act, float alpha, float be
     case Activation::LeakyRelu:
       return vbslq_f32(vcltq_f32(v, zero), vmulq_f32(v, dup(alpha)), v);
     case Activation::HardSigmoid:
-      return vmaxq_f32(zero, vminq_f32(one, vaddq_f32(vmulq_f32(dup(alpha), v), dup(beta))));
+      // One fused multiply-add, written out: GCC contracted the separate multiply and add anyway.
+      return vmaxq_f32(zero, vminq_f32(one, vfmaq_f32(dup(beta), dup(alpha), v)));
   }
   return v;
 }
