@@ -1,10 +1,28 @@
 // Cross-compiles the standalone kernel test for AArch64 and runs it under qemu-user with several
-// CPU models (scripts/arm-test.sh): without SVE, and with SVE at 128, 256 and 512 bits. Needs g++-aarch64-linux-gnu and qemu-user-static; set
-// ARMML_SKIP_ARM_TEST=1 to skip on machines without them (CI installs them).
-import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
+// CPU models (scripts/arm-test.sh): without SVE, and with SVE at 128, 256 and 512 bits. Needs
+// g++-aarch64-linux-gnu and qemu-user-static; set ARMML_SKIP_ARM_TEST=1 to skip on machines
+// without them (CI installs them).
+import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { beforeAll, describe, it, expect } from 'vitest';
 import { ROOT } from './support/paths.js';
+
+interface ScriptResult {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+// Asynchronous, so the worker keeps answering vitest while the script runs for minutes (a
+// blocking spawnSync that long makes vitest report "Timeout calling onTaskUpdate").
+function runScript(script: string, timeout: number): Promise<ScriptResult> {
+  return new Promise((resolve) => {
+    execFile('bash', [script], { encoding: 'utf8', timeout, maxBuffer: 64 << 20 }, (error, stdout, stderr) => {
+      const code = error && typeof error.code === 'number' ? error.code : error ? null : 0;
+      resolve({ status: code, stdout, stderr: stderr + (error && code === null ? `\n${error.message}` : '') });
+    });
+  });
+}
 
 interface CpuRun {
   cpu: string;
@@ -39,13 +57,13 @@ function parse(stdout: string): CpuRun[] {
 }
 
 describe.skipIf(process.env.ARMML_SKIP_ARM_TEST === '1')('AArch64 kernels under qemu', () => {
-  let result: SpawnSyncReturns<string>;
+  let result: ScriptResult;
   let runs: CpuRun[] = [];
-  beforeAll(() => {
+  beforeAll(async () => {
     // SVE is emulated instruction by instruction: five SVE runs plus a fresh build take minutes
     // on a loaded 2-core machine.
-    result = spawnSync('bash', [path.join(ROOT, 'scripts/arm-test.sh')], { encoding: 'utf8', timeout: 590_000 });
-    runs = parse(result.stdout ?? '');
+    result = await runScript(path.join(ROOT, 'scripts/arm-test.sh'), 590_000);
+    runs = parse(result.stdout);
   }, 600_000);
   const byCpu = (cpu: string) => {
     const r = runs.find((x) => x.cpu === cpu);
