@@ -1,7 +1,8 @@
 {
   # The native addon `armml`. ISA-specific kernel files are compiled in their own static
-  # libraries (gyp cflags are per target) so only they get -mavx2/-mfma; the rest of the addon
-  # stays at the baseline ISA and runtime dispatch picks kernels, so the build runs on any x86-64.
+  # libraries (gyp cflags are per target) so only they get -mavx2/-mfma/-mavx512f (x64) or
+  # -march=armv8.2-a+sve (arm64); the rest of the addon stays at the baseline ISA and runtime
+  # dispatch picks kernels, so the build runs on any x86-64 or AArch64 core.
   "variables": {
     "armml_portable_kernels": [
       "native/kernels/matmul_f32_1x1_scalar_ref.cc",
@@ -47,7 +48,7 @@
       },
       "conditions": [
         ["target_arch=='x64'", { "dependencies": ["armml_kernels_avx2", "armml_kernels_avx512"] }],
-        ["target_arch=='arm64'", { "dependencies": ["armml_kernels_neon"] }]
+        ["target_arch=='arm64'", { "dependencies": ["armml_kernels_neon", "armml_kernels_sve"] }]
       ]
     }
   ],
@@ -111,6 +112,19 @@
           "xcode_settings": {
             "CLANG_CXX_LANGUAGE_STANDARD": "c++17",
             "OTHER_CPLUSPLUSFLAGS": ["-O3"]
+          }
+        },
+        {
+          "target_name": "armml_kernels_sve",
+          "type": "static_library",
+          "sources": [
+            "native/kernels/matmul_f32_8x2vl_sve.cc",
+            "native/kernels/peak_f32_20x1vl_sve.cc"
+          ],
+          "cflags_cc": ["-std=c++17", "-O3", "-fPIC", "-march=armv8.2-a+sve"],
+          "xcode_settings": {
+            "CLANG_CXX_LANGUAGE_STANDARD": "c++17",
+            "OTHER_CPLUSPLUSFLAGS": ["-O3", "-march=armv8.2-a+sve"]
           }
         }
       ]

@@ -11,12 +11,17 @@ const ISAS = ['scalar', 'portable', 'avx2', 'avx512', 'neon', 'sve', 'sve2', 'sm
 const FEATURES = ['fma', 'dotprod', 'i8mm', 'bf16', 'fp16', 'vnni', 'ref'];
 export const GRAMMAR = new RegExp(
   `^(?<op>[a-z][a-z0-9]*)_(?<dtype>f32|f16|bf16|i8|u8|q[a-z0-9]+)(?:_(?<rhs>q[a-z0-9]+))?` +
-    `_(?<tile>\\d+x\\d+(?:x\\d+)?)_(?<isa>${ISAS.join('|')})(?<features>(?:_(?:${FEATURES.join('|')}))*)$`,
+    `_(?<tile>\\d+x\\d+(?:vl|(?:x\\d+)?))_(?<isa>${ISAS.join('|')})(?<features>(?:_(?:${FEATURES.join('|')}))*)$`,
 );
+// Scalable-vector ISAs: only their kernels may size a tile in vector lengths (`<rows>x<k>vl`).
+const SCALABLE = ['sve', 'sve2', 'sme'];
 
 export function checkName(name) {
   const m = GRAMMAR.exec(name);
-  return m ? null : `'${name}' does not match <op>_<dtype>[_<rhs format>]_<tile>_<isa>[_<feature>]`;
+  if (!m) return `'${name}' does not match <op>_<dtype>[_<rhs format>]_<tile>_<isa>[_<feature>]`;
+  if (m.groups.tile.endsWith('vl') && !SCALABLE.includes(m.groups.isa))
+    return `'${name}' sizes its tile in vector lengths (vl) but '${m.groups.isa}' has fixed-length vectors`;
+  return null;
 }
 
 const problems = [];

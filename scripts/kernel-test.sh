@@ -22,6 +22,7 @@ for f in "$root"/native/kernels/*.cc; do
     *_avx2*.cc) [ "$(uname -m)" = x86_64 ] && compile "$f" -mavx2 -mfma ;;
     *_avx512*.cc) [ "$(uname -m)" = x86_64 ] && compile "$f" -mavx512f -mavx2 -mfma ;;
     *_neon*.cc) [ "$(uname -m)" = aarch64 ] && compile "$f" ;;
+    *_sve*.cc) [ "$(uname -m)" = aarch64 ] && compile "$f" -march=armv8.2-a+sve ;;
     *) compile "$f" ;;
   esac
 done

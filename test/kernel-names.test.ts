@@ -13,7 +13,11 @@ describe('kernel naming grammar', () => {
     expect(out).toMatch(/kernel names ok: \d+ files, \d+ table entries/);
   });
 
-  it('rejects a badly named kernel file', () => {
+  it.each([
+    ['fastgemm_avx2', "'fastgemm_avx2' does not match"],
+    // Tiles in vector lengths are for scalable ISAs only.
+    ['matmul_f32_8x2vl_neon', "'matmul_f32_8x2vl_neon' sizes its tile in vector lengths (vl) but 'neon' has fixed-length vectors"],
+  ])('rejects a badly named kernel file (%s)', (bad, message) => {
     // A copy of the tree layout with one wrongly named file: the checker must fail on it.
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'armml-names-'));
     fs.mkdirSync(path.join(dir, 'scripts'));
@@ -24,10 +28,10 @@ describe('kernel naming grammar', () => {
     for (const f of fs.readdirSync(path.join(ROOT, 'native/kernels'))) {
       fs.copyFileSync(path.join(ROOT, 'native/kernels', f), path.join(dir, 'native/kernels', f));
     }
-    fs.writeFileSync(path.join(dir, 'native/kernels/fastgemm_avx2.cc'), '');
+    fs.writeFileSync(path.join(dir, `native/kernels/${bad}.cc`), '');
     const r = spawnSync(process.execPath, [path.join(dir, 'scripts/check-kernel-names.mjs')], { encoding: 'utf8' });
     fs.rmSync(dir, { recursive: true, force: true });
     expect(r.status).toBe(1);
-    expect(r.stderr).toContain("'fastgemm_avx2' does not match");
+    expect(r.stderr).toContain(message);
   });
 });

@@ -8,6 +8,9 @@
 #include "kernels.h"
 
 namespace armml {
+// Internal linkage: files built for different ISAs (AVX2 and AVX-512, baseline and SVE) each keep
+// their own copy, so the linker can never hand one ISA's callers a copy compiled for another.
+namespace {
 
 /** erf on libm in double, rounded once to float. */
 inline float erf_ref(float v) { return float(std::erf(double(v))); }
@@ -75,4 +78,5 @@ inline void epilogue_ref(const Epilogue& ep, float* c, size_t ldc, size_t rows, 
   }
 }
 
+}  // namespace
 }  // namespace armml

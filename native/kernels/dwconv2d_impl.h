@@ -58,6 +58,9 @@
 
 namespace armml {
 namespace dwconv {
+// Internal linkage: files built for different ISAs (AVX2 and AVX-512, baseline and SVE) each keep
+// their own copy, so the linker can never hand one ISA's callers a copy compiled for another.
+namespace {
 
 /** p + i as an address only: border blocks form the address of masked-out (never read) elements. */
 ARMML_DW_INLINE const float* offset(const float* p, long i) {
@@ -381,5 +384,6 @@ void run(const DwconvArgs& a) {
   }
 }
 
+}  // namespace
 }  // namespace dwconv
 }  // namespace armml

@@ -86,6 +86,13 @@ void matmul_f32_14x32_avx512_pack_a(const float* A, size_t lda, size_t rows, siz
 #endif
 #if defined(__aarch64__)
 ARMML_UKERNEL(matmul_f32_8x12_neon_fma);
+// Vector-length agnostic: nr = 2 * sve_f32_lanes(), known only at run time.
+ARMML_UKERNEL(matmul_f32_8x2vl_sve);
+/**
+ * svcntw(), the float lanes of one SVE vector (4 at 128 bits ... 64 at 2048). It executes an SVE
+ * instruction: call it only where cpu_info().has("sve").
+ */
+size_t sve_f32_lanes();
 #endif
 
 /** Rows of A a GEMV kernel takes at once: gemm() routes products with M < 4 to gemv_f32. */
@@ -306,6 +313,7 @@ double peak_f32_16x16_avx512(size_t reps, float a, float b, float* sink);
 #endif
 #if defined(__aarch64__)
 double peak_f32_16x4_neon_fma(size_t reps, float a, float b, float* sink);
+double peak_f32_20x1vl_sve(size_t reps, float a, float b, float* sink);  // 20 chains x svcntw() lanes
 #endif
 
 }  // namespace armml

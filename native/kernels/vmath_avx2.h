@@ -11,6 +11,9 @@
 
 namespace armml {
 namespace vmath_avx2 {
+// Internal linkage: files built for different ISAs (AVX2 and AVX-512, baseline and SVE) each keep
+// their own copy, so the linker can never hand one ISA's callers a copy compiled for another.
+namespace {
 
 // exp for x already clamped to [-88.376, 88.376] (NaN passes through). With `top` the range
 // extends to 88.7228 (FLT_MAX): 2^n is then applied as 2^(n-1) * 2 so n = 128 does not overflow
@@ -212,11 +215,15 @@ inline __m256 activate(__m256 v, Activation act, float alpha, float beta) {
   return v;
 }
 
+}  // namespace
 }  // namespace vmath_avx2
 }  // namespace armml
 
 namespace armml {
 namespace vmath_avx2 {
+// Internal linkage: files built for different ISAs (AVX2 and AVX-512, baseline and SVE) each keep
+// their own copy, so the linker can never hand one ISA's callers a copy compiled for another.
+namespace {
 
 /**
  * Stores an MR x (8*NV) accumulator tile: adds C when accumulating, then the epilogue's biases,
@@ -284,5 +291,6 @@ inline void gemv_store_row(const float* acc, float* c, size_t n, float alpha, fl
   }
 }
 
+}  // namespace
 }  // namespace vmath_avx2
 }  // namespace armml

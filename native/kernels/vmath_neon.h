@@ -10,6 +10,9 @@
 
 namespace armml {
 namespace vmath_neon {
+// Internal linkage: files built for different ISAs (AVX2 and AVX-512, baseline and SVE) each keep
+// their own copy, so the linker can never hand one ISA's callers a copy compiled for another.
+namespace {
 
 inline float32x4_t dup(float v) { return vdupq_n_f32(v); }
 
@@ -178,31 +181,42 @@ inline float32x4_t activate(float32x4_t v, Activation act, float alpha, float be
     case Activation::LeakyRelu:
       return vbslq_f32(vcltq_f32(v, zero), vmulq_f32(v, dup(alpha)), v);
     case Activation::HardSigmoid:
-      return vmaxq_f32(zero, vminq_f32(one, vaddq_f32(vmulq_f32(dup(alpha), v), dup(beta))));
+      // One fused multiply-add, written out: GCC contracted the separate multiply and add anyway.
+      return vmaxq_f32(zero, vminq_f32(one, vfmaq_f32(dup(beta), dup(alpha), v)));
   }
   return v;
 }
 
 /**
- * Stores an MR x (4*NV) accumulator tile: adds C when accumulating, then the epilogue (bias per
- * row and per column, residual, activation) on the registers before the one store.
+ * Stores accumulator (i, j) of a tile, 4 floats at c + i*ldc + 4*j: adds C when accumulating, the
+ * bias per row and per column and the residual, and applies ReLU (`relu`) on the register. The
+ * kernels call it once per accumulator with constant i, j, on named variables: an accumulator
+ * array handed to a loop stays addressable, and GCC 12 then stores every accumulator to the stack
+ * in each iteration of the depth loop.
  */
-template <int MR, int NV>
-inline void store_tile(float32x4_t (&acc)[MR][NV], float* c, size_t ldc, bool accumulate, const Epilogue* ep) {
-  for (int i = 0; i < MR; i++) {
-    for (int j = 0; j < NV; j++) {
-      float* cp = c + i * ldc + 4 * j;
-      float32x4_t v = acc[i][j];
-      if (accumulate) v = vaddq_f32(v, vld1q_f32(cp));
-      if (ep) {
-        if (ep->bias_m) v = vaddq_f32(v, vdupq_n_f32(ep->bias_m[i]));
-        if (ep->bias_n) v = vaddq_f32(v, vld1q_f32(ep->bias_n + 4 * j));
-        if (ep->residual) v = vaddq_f32(v, vld1q_f32(ep->residual + i * ep->ldr + 4 * j));
-        v = activate(v, ep->act, ep->alpha, ep->beta);
-      }
-      vst1q_f32(cp, v);
-    }
+__attribute__((always_inline)) inline void store_vec(float32x4_t v, float* c, size_t ldc, int i, int j, bool accumulate,
+                                                     const Epilogue* ep, bool relu) {
+  float* cp = c + i * ldc + 4 * j;
+  if (accumulate) v = vaddq_f32(v, vld1q_f32(cp));
+  if (ep) {
+    if (ep->bias_m) v = vaddq_f32(v, vdupq_n_f32(ep->bias_m[i]));
+    if (ep->bias_n) v = vaddq_f32(v, vld1q_f32(ep->bias_n + 4 * j));
+    if (ep->residual) v = vaddq_f32(v, vld1q_f32(ep->residual + i * ep->ldr + 4 * j));
+    if (relu) v = vbslq_f32(vcgtq_f32(v, dup(0.0f)), v, dup(0.0f));
   }
+  vst1q_f32(cp, v);
+}
+
+/**
+ * The activations other than ReLU, over a stored rows x cols tile (still in L1; cols a multiple
+ * of 4), so their code is not repeated for every accumulator.
+ */
+inline void activate_tile(float* c, size_t ldc, size_t rows, size_t cols, const Epilogue& ep) {
+  for (size_t i = 0; i < rows; i++)
+    for (size_t j = 0; j < cols; j += 4) {
+      float* cp = c + i * ldc + j;
+      vst1q_f32(cp, activate(vld1q_f32(cp), ep.act, ep.alpha, ep.beta));
+    }
 }
 
 /**
@@ -237,5 +251,6 @@ inline void gemv_store_row(const float* acc, float* c, size_t n, float alpha, fl
   }
 }
 
+}  // namespace
 }  // namespace vmath_neon
 }  // namespace armml

@@ -147,7 +147,7 @@ void im2col_pack_nr(const Conv2dShape& s, const float* xg, size_t p0, size_t kc,
                     float* out) {
   const size_t taps = s.kH * s.kW;
   const long H = long(s.H), W = long(s.W), sW = long(s.strideW);
-  constexpr size_t kMaxSegments = 65;  // nr <= 64 columns: at most nr + 1 output rows
+  constexpr size_t kMaxSegments = 129;  // nr <= 128 columns (2 vectors of 2048-bit SVE): at most nr + 1 output rows
   Im2colSegment seg[kMaxSegments];
   for (size_t jp = 0; jp < nc; jp += nr) {
     const size_t cols = std::min(nr, nc - jp);
@@ -219,7 +219,7 @@ void run_gemm_conv(const Conv2dShape& s, const Plan& plan, const float* x, const
   const size_t cg = s.C / s.group, mg = s.M / s.group;
   const size_t K = cg * s.kH * s.kW;
   const size_t P = s.outH * s.outW;
-  if (plan.variant->nr > 64) throw std::invalid_argument(std::string(plan.variant->name) + ": tile too wide for im2col");
+  if (plan.variant->nr > 128) throw std::invalid_argument(std::string(plan.variant->name) + ": tile too wide for im2col");
   for (size_t n = 0; n < s.N; n++) {
     for (size_t g = 0; g < s.group; g++) {
       const float* xg = x + (n * s.C + g * cg) * s.H * s.W;

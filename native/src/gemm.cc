@@ -19,8 +19,9 @@ namespace armml {
 
 namespace {
 
-// Largest register tile the driver pads edge tiles for.
-constexpr size_t kMaxMr = 32, kMaxNr = 64;
+// Largest register tile the driver pads edge tiles for: nr up to 2 vectors of 2048-bit SVE (the
+// widest SVE allows), mr up to 16 rows (the tallest tile is 14).
+constexpr size_t kMaxMr = 16, kMaxNr = 128;
 // Fewer rows than this go to the GEMV driver (gemv.h), which streams B unpacked.
 constexpr size_t kSmallM = kGemvMaxM + 1;
 

@@ -14,6 +14,16 @@ bool always(const CpuInfo&) { return true; }
 [[maybe_unused]] bool has_avx2_fma(const CpuInfo& c) { return c.has("avx2") && c.has("fma"); }
 [[maybe_unused]] bool has_avx512f(const CpuInfo& c) { return c.has("avx512f"); }
 [[maybe_unused]] bool has_neon(const CpuInfo& c) { return c.has("neon"); }
+[[maybe_unused]] bool has_sve(const CpuInfo& c) { return c.has("sve"); }
+
+#if defined(__aarch64__)
+// Float lanes of one SVE vector, asked of the SVE file only where the CPU has SVE (svcntw() is an
+// SVE instruction); 0 elsewhere, so the vector-length agnostic entries carry nr = 0 there.
+int sve_lanes() {
+  static const int lanes = cpu_info().has("sve") ? int(sve_f32_lanes()) : 0;
+  return lanes;
+}
+#endif
 
 std::vector<KernelVariant> build_table() {
   std::vector<KernelVariant> t;
@@ -32,6 +42,9 @@ std::vector<KernelVariant> build_table() {
 #if defined(__aarch64__)
   t.push_back({"matmul_f32_8x12_neon_fma", "matmul_f32", "neon", 8, 12, 1, 1, 30, false, has_neon,
                matmul_f32_8x12_neon_fma, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr});
+  // Tile 8 x (2 SVE vectors): nr is 2 * svcntw() on this CPU (8 at 128-bit SVE, 32 at 512-bit).
+  t.push_back({"matmul_f32_8x2vl_sve", "matmul_f32", "sve", 8, 2 * sve_lanes(), 1, 1, 40, false, has_sve,
+               matmul_f32_8x2vl_sve, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr});
 #endif
   t.push_back({"conv2d_f32_1x1_scalar_ref", "conv2d_f32", "scalar", 1, 1, 1, 1, 0, true, always, nullptr, nullptr,
                conv2d_f32_1x1_scalar_ref, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr});
@@ -39,13 +52,13 @@ std::vector<KernelVariant> build_table() {
                nullptr, nullptr, dwconv2d_f32_4x4_portable, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr});
 #if defined(__x86_64__)
   t.push_back({"dwconv2d_f32_4x8_avx2_fma", "dwconv2d_f32", "avx2+fma", 4, 8, 1, 1, 30, false, has_avx2_fma,
-               nullptr, nullptr, nullptr, dwconv2d_f32_4x8_avx2_fma, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr});
+               nullptr, nullptr, nullptr, dwconv2d_f32_4x8_avx2_fma, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr});
   t.push_back({"dwconv2d_f32_8x16_avx512", "dwconv2d_f32", "avx512f", 8, 16, 1, 1, 40, false, has_avx512f,
-               nullptr, nullptr, nullptr, dwconv2d_f32_8x16_avx512, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr});
+               nullptr, nullptr, nullptr, dwconv2d_f32_8x16_avx512, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr});
 #endif
 #if defined(__aarch64__)
   t.push_back({"dwconv2d_f32_8x4_neon_fma", "dwconv2d_f32", "neon", 8, 4, 1, 1, 30, false, has_neon, nullptr,
-               nullptr, nullptr, dwconv2d_f32_8x4_neon_fma, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr});
+               nullptr, nullptr, dwconv2d_f32_8x4_neon_fma, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr});
 #endif
   t.push_back({"binary_f32_1x1_scalar_ref", "binary_f32", "scalar", 1, 1, 1, 1, 0, true, always, nullptr, nullptr,
                nullptr, nullptr, binary_f32_1x1_scalar_ref, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr});
@@ -74,6 +87,8 @@ std::vector<KernelVariant> build_table() {
 #if defined(__aarch64__)
   t.push_back({"peak_f32_16x4_neon_fma", "peak_f32", "neon", 16, 4, 1, 1, 30, false, has_neon, nullptr, nullptr,
                nullptr, nullptr, nullptr, nullptr, peak_f32_16x4_neon_fma, nullptr, nullptr, nullptr, nullptr});
+  t.push_back({"peak_f32_20x1vl_sve", "peak_f32", "sve", 20, sve_lanes(), 1, 1, 40, false, has_sve, nullptr, nullptr,
+               nullptr, nullptr, nullptr, nullptr, peak_f32_20x1vl_sve, nullptr, nullptr, nullptr, nullptr});
 #endif
   t.push_back({"pool2d_f32_1x1_portable", "pool2d_f32", "portable", 1, 1, 1, 1, 10, true, always, nullptr, nullptr,
                nullptr, nullptr, nullptr, nullptr, nullptr, pool2d_f32_1x1_portable, nullptr, nullptr, nullptr});

@@ -13,8 +13,9 @@ struct KernelVariant {
   const char* name;    // file/kernel name, see native/kernels/README.md
   const char* family;  // "matmul_f32", "conv2d_f32", "dwconv2d_f32", "binary_f32", "unary_f32", "peak_f32", "pool2d_f32",
                        // "gemv_f32", "softmax_f32", "layernorm_f32"
-  const char* isa;     // "scalar", "portable", "avx2+fma", "avx512f", "neon"
-  int mr, nr, kr, sr;  // register tile (rows x columns), K unroll of packing, packing split
+  const char* isa;     // "scalar", "portable", "avx2+fma", "avx512f", "neon", "sve"
+  int mr, nr, kr, sr;  // register tile (rows x columns), K unroll of packing, packing split; nr of a
+                       // vector-length agnostic (SVE) entry is set at run time, 0 where unsupported
   int priority;        // higher wins in automatic selection
   bool reference;      // the family's oracle / baseline kernel
   bool (*supported)(const CpuInfo&);

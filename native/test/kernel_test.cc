@@ -4,6 +4,7 @@
 // Output lines are "key: value" / "PASS name ..." / "FAIL name ..." so tests can parse them.
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <cstdio>
 #include <cstring>
 #include <iterator>
@@ -200,6 +201,34 @@ void test_gemv(const KernelVariant& v, std::mt19937& rng) {
     check_gemv(v, {2, 300, 257, tb, 3, 1}, 4, Activation::Relu, false, 2, rng);
     check_gemv(v, {1, 513, 300, tb, 4, 0}, 5, Activation::None, true, 2, rng);
   }
+}
+
+// A fingerprint of one fixed product per activation (K = 64: a single depth block whatever the
+// tile, so the blocking cannot change the rounding): each output is the same chain of fused
+// multiply-adds and the same epilogue math in every packed kernel, so the vector-length agnostic
+// SVE kernel must print the same digest at every vector length, and the NEON kernel's.
+void print_digest(const KernelVariant& v) {
+  std::mt19937 rng(7);
+  const size_t M = 19, N = 45, K = 64;
+  auto A = random_vec(M * K, rng), B = random_vec(K * N, rng), bm = random_vec(M, rng), bn = random_vec(N, rng);
+  auto res = random_vec(M * N, rng);
+  uint64_t h = 1469598103934665603ull;  // FNV-1a over the output bits
+  for (int act = 0; act <= int(Activation::HardSigmoid); act++) {
+    std::vector<float> C(M * N);
+    GemmArgs g;
+    g.M = M, g.N = N, g.K = K, g.A = A.data(), g.lda = K, g.B = B.data(), g.ldb = N, g.C = C.data(), g.ldc = N;
+    g.ep.bias_m = bm.data(), g.ep.bias_n = bn.data(), g.ep.residual = res.data(), g.ep.ldr = N;
+    g.ep.act = Activation(act);
+    g.ep.alpha = act == int(Activation::Clip) ? -0.25f : 0.1f;
+    g.ep.beta = 0.5f;
+    gemm(v, g, GemmBatch{}, 1);
+    for (float x : C) {
+      uint32_t bits;
+      std::memcpy(&bits, &x, sizeof bits);
+      for (int byte = 0; byte < 4; byte++) h = (h ^ ((bits >> (8 * byte)) & 0xff)) * 1099511628211ull;
+    }
+  }
+  std::printf("digest %s: %016llx\n", v.name, static_cast<unsigned long long>(h));
 }
 
 void test_conv(const std::string& variant, bool depthwise_only, std::mt19937& rng) {
@@ -685,6 +714,8 @@ void test_pool(const KernelVariant& v, std::mt19937& rng) {
 }
 
 int main() {
+  // Line-buffered even into a pipe: a crash (SIGILL) then still shows how far the run got.
+  std::setvbuf(stdout, nullptr, _IOLBF, 0);
   const CpuInfo& cpu = cpu_info();
   std::printf("arch: %s\nvendor: %s\nname: %s\n", cpu.arch.c_str(), cpu.vendor.c_str(), cpu.name.c_str());
   if (cpu.has_midr) std::printf("midr: 0x%08llx\n", static_cast<unsigned long long>(cpu.midr));
@@ -736,6 +767,8 @@ int main() {
       continue;
     }
     if (family == "matmul_f32") {
+      if (v.matmul_ukernel) std::printf("tile %s: %dx%d\n", v.name, v.mr, v.nr);
+      if (v.matmul_ukernel) print_digest(v);
       test_gemm(v, rng);
       test_conv(v.name, false, rng);
     } else if (family == "dwconv2d_f32") {
