@@ -25,7 +25,8 @@ export interface KernelSpec {
  */
 export const KERNELS: KernelSpec[] = [
   { name: 'matmul_f32_8x12_neon_fma', sve: false },
-  { name: 'matmul_f32_8x2vl_sve', sve: true },
+  // The depth loop (LD1RQW replicates A quads), not the NEON code its GELU epilogue runs.
+  { name: 'matmul_f32_8x2vl_sve', sve: true, prefer: /^ld1rqw/ },
   { name: 'matmul_f32_4x8_portable', sve: false },
   { name: 'peak_f32_16x4_neon_fma', sve: false },
   { name: 'peak_f32_20x1vl_sve', sve: true },

@@ -1,7 +1,7 @@
 // SVE vector math for the SVE kernels' epilogues: the same math as vmath_neon.h (Cephes expf
-// reduction with a degree-5 polynomial, exact division for sigmoid and tanh, Abramowitz-Stegun
-// erf), operation for operation on whole scalable vectors, so the result does not depend on the
-// vector length and matches the NEON kernels. SVE FMIN/FMAX propagate NaN like NEON's, and Relu
+// reduction with a degree-5 polynomial, exact division for sigmoid and tanh), operation for
+// operation on whole scalable vectors, so the result does not depend on the vector length and
+// matches the NEON kernels; the GELUs run NEON's own code on each 128-bit quarter. SVE FMIN/FMAX propagate NaN like NEON's, and Relu
 // selects on a comparison to map NaN to 0.
 //
 // Include only from files compiled with +sve. Everything here has internal linkage (unnamed
@@ -11,6 +11,7 @@
 #include <arm_sve.h>
 
 #include "kernels.h"
+#include "vmath_neon.h"
 
 namespace armml {
 namespace vmath_sve {
@@ -66,21 +67,6 @@ inline svfloat32_t tanh(svbool_t pg, svfloat32_t x) {
   return svsel_f32(svcmpeq_f32(pg, x, x), r, x);  // NaN stays NaN
 }
 
-inline svfloat32_t erf(svbool_t pg, svfloat32_t x) {
-  const svfloat32_t ax = svmin_f32_x(pg, svabs_f32_x(pg, x), dup(9.0f));
-  const svfloat32_t t = svdiv_f32_x(pg, dup(1.0f), svmla_f32_x(pg, dup(1.0f), ax, dup(0.3275911f)));
-  svfloat32_t p = dup(1.061405429f);
-  p = svmla_f32_x(pg, dup(-1.453152027f), p, t);
-  p = svmla_f32_x(pg, dup(1.421413741f), p, t);
-  p = svmla_f32_x(pg, dup(-0.284496736f), p, t);
-  p = svmla_f32_x(pg, dup(0.254829592f), p, t);
-  p = svmul_f32_x(pg, p, t);
-  const svfloat32_t e = exp_clamped(pg, svneg_f32_x(pg, svmul_f32_x(pg, ax, ax)));
-  svfloat32_t r = svmls_f32_x(pg, dup(1.0f), p, e);
-  r = copy_sign(pg, r, x);
-  return svsel_f32(svcmpeq_f32(pg, x, x), r, x);
-}
-
 inline svfloat32_t relu(svbool_t pg, svfloat32_t v) { return svsel_f32(svcmpgt_n_f32(pg, v, 0.0f), v, dup(0.0f)); }
 
 /** One epilogue activation on the lanes of pg (see Activation in kernels.h). */
@@ -103,12 +89,15 @@ inline svfloat32_t activate(svbool_t pg, svfloat32_t v, Activation act, float al
       return svmul_f32_x(
           pg, v, svmax_f32_x(pg, zero, svmin_f32_x(pg, one, svadd_f32_x(pg, svdiv_f32_x(pg, v, dup(6.0f)), half))));
     case Activation::Gelu:
-      return svmul_f32_x(pg, svmul_f32_x(pg, half, v),
-                         svadd_f32_x(pg, one, erf(pg, svmul_f32_x(pg, v, dup(0.70710678118654752f)))));
     case Activation::GeluTanh: {
-      const svfloat32_t cube = svmla_f32_x(pg, v, svmul_f32_x(pg, dup(0.044715f), v), svmul_f32_x(pg, v, v));
-      const svfloat32_t inner = svmul_f32_x(pg, dup(0.7978845608028654f), cube);
-      return svmul_f32_x(pg, svmul_f32_x(pg, half, v), svadd_f32_x(pg, one, tanh(pg, inner)));
+      // The GELUs take NEON's code on each 128-bit quarter (NEON is part of every SVE core): it
+      // forms its arguments in double and splits them across two floats, and this keeps every
+      // vector length bit for bit on the NEON kernels' results.
+      alignas(16) float lanes[64];  // 2048 bits, the widest SVE vector
+      svst1_f32(svptrue_b32(), lanes, v);
+      for (size_t i = 0; i < svcntw(); i += 4)
+        vst1q_f32(lanes + i, vmath_neon::activate(vld1q_f32(lanes + i), act, alpha, beta));
+      return svld1_f32(svptrue_b32(), lanes);
     }
     case Activation::LeakyRelu:
       return svsel_f32(svcmplt_n_f32(pg, v, 0.0f), svmul_f32_x(pg, v, dup(alpha)), v);
