@@ -1,6 +1,7 @@
 #include "gemm.h"
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
@@ -9,6 +10,7 @@
 #include <new>
 #include <stdexcept>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "../kernels/activation_ref.h"
@@ -364,11 +366,21 @@ CostModel measure_cost(const KernelVariant& v) {
   }
   // Packing and cache misses make the real product about 1.3x slower than the in-cache kernel.
   m.ns_per_fma = 1.3 * best / (64.0 * double(mr * nr * kc));
+  // The fork: time until a second thread is really at work. Task 0 waits (bounded) for task 1 to
+  // start, so the caller cannot run both itself; a pause before each trial lets the worker fall
+  // asleep, as it does between the ops of a model, so the wake-up is in the figure.
   std::vector<double> forks;
   ThreadPool& pool = ThreadPool::instance();
-  for (int trial = 0; trial < 12; trial++) {
+  for (int trial = 0; trial < 6; trial++) {
+    std::this_thread::sleep_for(std::chrono::microseconds(500));
+    std::atomic<int> started{0};
     const double t0 = now_ns();
-    pool.parallel_for(2, 2, [](size_t) {});
+    pool.parallel_for(2, 2, [&](size_t task) {
+      started.fetch_add(1);
+      if (task == 0)
+        while (started.load() < 2 && now_ns() - t0 < 5e6) {
+        }
+    });
     forks.push_back(now_ns() - t0);
   }
   std::sort(forks.begin(), forks.end());
