@@ -17,7 +17,7 @@ struct GemmBatch {
   size_t strideA = 0, strideB = 0, strideC = 0;
 };
 
-/** Cache blocking for one micro-kernel: kc (depth), mc (rows of A per L2 block), nc (columns of B). */
+/** Cache blocking for one micro-kernel: kc (depth), mc (rows of A per L3 block), nc (columns of B per L2 block). */
 struct GemmBlocking {
   size_t kc = 256, mc = 120, nc = 2048;
 };
