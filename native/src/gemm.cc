@@ -453,8 +453,6 @@ void split_packed(const KernelVariant& v, const GemmArgs& g, size_t count, int t
   });
 }
 
-std::mutex g_blocking_mutex;
-
 // All of B packed: depth block p0 (of kc) starts at p0 * Npad, its panel for columns from j0 at
 // + j0 * (that block's depth). PackedB owns one; multi-threaded gemm() builds one per call.
 struct PanelView {
@@ -499,13 +497,8 @@ void run_prepacked(const KernelVariant& v, const GemmArgs& g, const PanelView& b
 
 }  // namespace
 
-GemmBlocking gemm_blocking(const KernelVariant& v) {
-  static std::map<const KernelVariant*, GemmBlocking> cache;
-  std::lock_guard<std::mutex> lock(g_blocking_mutex);
-  auto it = cache.find(&v);
-  if (it == cache.end()) it = cache.emplace(&v, compute_blocking(size_t(v.mr), size_t(v.nr))).first;
-  return it->second;
-}
+// A few divisions on cache sizes detected once: cheaper than a lock and a lookup on every call.
+GemmBlocking gemm_blocking(const KernelVariant& v) { return compute_blocking(size_t(v.mr), size_t(v.nr)); }
 
 const KernelVariant& gemm(const KernelVariant& v, const GemmArgs& g, const GemmBatch& batch, int threads,
                           const KernelVariant* gemv_variant) {
