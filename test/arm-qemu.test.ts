@@ -2,27 +2,10 @@
 // CPU models (scripts/arm-test.sh): without SVE, and with SVE at 128, 256 and 512 bits. Needs
 // g++-aarch64-linux-gnu and qemu-user-static; set ARMML_SKIP_ARM_TEST=1 to skip on machines
 // without them (CI installs them).
-import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { beforeAll, describe, it, expect } from 'vitest';
 import { ROOT } from './support/paths.js';
-
-interface ScriptResult {
-  status: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-// Asynchronous, so the worker keeps answering vitest while the script runs for minutes (a
-// blocking spawnSync that long makes vitest report "Timeout calling onTaskUpdate").
-function runScript(script: string, timeout: number): Promise<ScriptResult> {
-  return new Promise((resolve) => {
-    execFile('bash', [script], { encoding: 'utf8', timeout, maxBuffer: 64 << 20 }, (error, stdout, stderr) => {
-      const code = error && typeof error.code === 'number' ? error.code : error ? null : 0;
-      resolve({ status: code, stdout, stderr: stderr + (error && code === null ? `\n${error.message}` : '') });
-    });
-  });
-}
+import { runScript, type ScriptResult } from './support/run-script.js';
 
 interface CpuRun {
   cpu: string;
