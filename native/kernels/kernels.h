@@ -70,6 +70,18 @@ struct GemmArgs {
 using MatmulUkernel = void (*)(size_t kc, const float* a, const float* b, float* c, size_t ldc, bool accumulate,
                                const Epilogue* ep);
 
+/**
+ * A register tile the driver shapes to the product: rows x cols of C (at most mr x nr; columns
+ * past `cols` are neither read nor written, so right-edge tiles write C directly) from an nr-wide
+ * packed B panel and A either packed (lda == 0: the mr-row panel, as for MatmulUkernel) or read
+ * in place (row i at a + i*lda, its kc values contiguous). Otherwise as MatmulUkernel; the
+ * epilogue operands need cover only the rows x cols written.
+ */
+using MatmulTile = void (*)(size_t kc, const float* a, size_t lda, const float* b, float* c, size_t ldc, size_t cols,
+                            bool accumulate, const Epilogue* ep);
+/** A variant's tile for rows x cols with A in place or packed; null when it has none for that shape. */
+using MatmulTileSelect = MatmulTile (*)(size_t rows, size_t cols, bool in_place_a);
+
 /** Naive reference GEMM (no packing, no tiling): the baseline and the oracle for tests. */
 void matmul_f32_1x1_scalar_ref(const GemmArgs& g);
 
@@ -79,8 +91,8 @@ ARMML_UKERNEL(matmul_f32_4x8_portable);
 #if defined(__x86_64__)
 ARMML_UKERNEL(matmul_f32_6x16_avx2_fma);
 ARMML_UKERNEL(matmul_f32_14x32_avx512);
-/** The 14x32 AVX-512 tile computing only the first `rows` (1..14) rows of its panel: bottom edges of C. */
-MatmulUkernel matmul_f32_14x32_avx512_rows(size_t rows);
+MatmulTile matmul_f32_6x16_avx2_fma_tile(size_t rows, size_t cols, bool in_place_a);
+MatmulTile matmul_f32_14x32_avx512_tile(size_t rows, size_t cols, bool in_place_a);
 /** Packs one 14-row A panel (non-transposed A, lda * 14 < 2^31 / 4) for the 14x32 AVX-512 kernel. */
 void matmul_f32_14x32_avx512_pack_a(const float* A, size_t lda, size_t rows, size_t kc, float alpha, float* panel);
 #endif

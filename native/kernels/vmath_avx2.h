@@ -259,6 +259,39 @@ inline void store_tile(__m256 (&acc)[MR][NV], float* c, size_t ldc, bool accumul
 }
 
 /**
+ * store_tile for a right-edge tile: only columns [0, cols) of each row are read and written
+ * (masked loads and stores). Edge tiles are few, so every activation runs on the registers here.
+ */
+template <int MR, int NV>
+inline void store_tile_cols(__m256 (&acc)[MR][NV], float* c, size_t ldc, size_t cols, bool accumulate,
+                            const Epilogue* ep) {
+  const __m256i iota = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+  __m256i mask[NV];
+  for (int j = 0; j < NV; j++) {
+    const long left = long(cols) - 8 * j;
+    mask[j] = _mm256_cmpgt_epi32(_mm256_set1_epi32(int(left < 0 ? 0 : left > 8 ? 8 : left)), iota);
+  }
+  const bool relu = ep && ep->act == Activation::Relu;
+  const bool later = ep && ep->act != Activation::None && !relu;
+  for (int i = 0; i < MR; i++) {
+    for (int j = 0; j < NV; j++) {
+      float* cp = c + i * ldc + 8 * j;
+      const __m256i m = mask[j];
+      __m256 v = acc[i][j];
+      if (accumulate) v = _mm256_add_ps(v, _mm256_maskload_ps(cp, m));
+      if (ep) {
+        if (ep->bias_m) v = _mm256_add_ps(v, _mm256_set1_ps(ep->bias_m[i]));
+        if (ep->bias_n) v = _mm256_add_ps(v, _mm256_maskload_ps(ep->bias_n + 8 * j, m));
+        if (ep->residual) v = _mm256_add_ps(v, _mm256_maskload_ps(ep->residual + i * ep->ldr + 8 * j, m));
+        if (relu) v = _mm256_max_ps(v, _mm256_setzero_ps());
+        if (later) v = activate(v, ep->act, ep->alpha, ep->beta);
+      }
+      _mm256_maskstore_ps(cp, m, v);
+    }
+  }
+}
+
+/**
  * One output row of a GEMV block: c[j] = act(alpha*acc[j] + beta*c[j] + bm + bias_n[j] + res[j])
  * for j < n, where bm, bias_n and res may be null and beta == 0 never reads c. The last n % 8
  * columns go through padded copies, so they get the same vector math as the rest.

@@ -219,21 +219,20 @@ void gemm_empty_k(const GemmArgs& g) {
   epilogue_ref(g.ep, g.C, g.ldc, g.M, g.N);
 }
 
-// One register tile: the full-tile case calls the micro-kernel on C directly; an edge tile runs
-// into a padded scratch tile (with padded epilogue operands), then only the valid part is copied.
-void run_tile(const KernelVariant& v, size_t kc, const float* ap, const float* bp, float* c, size_t ldc, size_t rows,
-              size_t cols, bool accumulate, const Epilogue* ep) {
+// One register tile. A variant with tile instances (matmul_tile) runs every shape directly on C,
+// with A packed (lda == 0) or in place; otherwise the full-tile case calls the micro-kernel on C
+// and an edge tile runs into a padded scratch tile (with padded epilogue operands), then only the
+// valid part is copied.
+void run_tile(const KernelVariant& v, size_t kc, const float* ap, size_t lda, const float* bp, float* c, size_t ldc,
+              size_t rows, size_t cols, bool accumulate, const Epilogue* ep) {
   const size_t mr = size_t(v.mr), nr = size_t(v.nr);
+  if (v.matmul_tile) {
+    MatmulTile t = v.matmul_tile(rows, cols, lda != 0);
+    if (!t) throw std::logic_error(std::string(v.name) + ": no tile for " + std::to_string(rows) + "x" + std::to_string(cols));
+    return t(kc, ap, lda, bp, c, ldc, cols, accumulate, ep);
+  }
   if (rows == mr && cols == nr) return v.matmul_ukernel(kc, ap, bp, c, ldc, accumulate, ep);
   MatmulUkernel kernel = v.matmul_ukernel;
-#if defined(__x86_64__)
-  // The AVX-512 tile has instances for fewer rows: a bottom-edge tile costs its own rows only,
-  // and when it spans all columns it writes C directly.
-  if (kernel == matmul_f32_14x32_avx512) {
-    kernel = matmul_f32_14x32_avx512_rows(rows);
-    if (cols == nr) return kernel(kc, ap, bp, c, ldc, accumulate, ep);
-  }
-#endif
   alignas(64) float tmp[kMaxMr * kMaxNr];
   alignas(64) float res[kMaxMr * kMaxNr];
   alignas(64) float bm[kMaxMr], bn[kMaxNr];
@@ -263,6 +262,15 @@ void run_tile(const KernelVariant& v, size_t kc, const float* ap, const float* b
   for (size_t i = 0; i < rows; i++) std::memcpy(c + i * ldc, tmp + i * nr, cols * sizeof(float));
 }
 
+// Whether the micro-kernel reads A where it lies instead of from packed panels. Packing costs a
+// copy of the A block per column block of B, paid back by reuse over the N / nr B panels: with few
+// columns (a CNN's late layers: 16-49 positions against 512 output channels) it costs as much as
+// the multiply. In place needs a variant with tile instances, row-major A, alpha 1, and a row
+// stride that is not a multiple of 4 KiB (the rows would then share L1 sets and evict each other).
+bool a_in_place(const KernelVariant& v, const GemmArgs& g) {
+  return v.matmul_tile && !g.transA && g.alpha == 1.0f && g.lda % 1024 != 0;
+}
+
 // The blocked product of one (sub-)problem on the calling thread. `get_b(pc, kc, jc, nc, buf)`
 // returns the B panels for depth [pc, pc+kc) x columns [jc, jc+nc): packed into buf, or prepacked.
 // Loop order: jc (nc, B block in L2) > pc (kc) > ic (mc, A block in L3) > ir (mr, A micro-panel
@@ -275,7 +283,8 @@ void gemm_blocked(const KernelVariant& v, const GemmArgs& g, const GemmBlocking&
   if (mr > kMaxMr || nr > kMaxNr) throw std::invalid_argument(std::string(v.name) + ": register tile too large");
   const size_t kc_max = balanced(g.K, blk.kc, 8), mc_max = balanced(g.M, blk.mc, mr),
                nc_max = balanced(g.N, blk.nc, nr);
-  float* pa = t_pack_a.get(std::min(mc_max, (g.M + mr - 1) / mr * mr) * kc_max);
+  const bool in_place = a_in_place(v, g);
+  float* pa = in_place ? nullptr : t_pack_a.get(std::min(mc_max, (g.M + mr - 1) / mr * mr) * kc_max);
   float* pb_buf = nullptr;
   const bool has_ep = !epilogue_empty(g.ep);
 
@@ -291,7 +300,7 @@ void gemm_blocked(const KernelVariant& v, const GemmArgs& g, const GemmBlocking&
       });
       for (size_t ic = 0; ic < g.M; ic += mc_max) {
         const size_t mc = std::min(mc_max, g.M - ic);
-        pack_a(g, v.matmul_ukernel, ic, mc, pc, kc, mr, pa);
+        if (!in_place) pack_a(g, v.matmul_ukernel, ic, mc, pc, kc, mr, pa);
         for (size_t ir = 0; ir < mc; ir += mr) {
           const size_t rows = std::min(mr, mc - ir);
           for (size_t jr = 0; jr < nc; jr += nr) {
@@ -306,7 +315,9 @@ void gemm_blocked(const KernelVariant& v, const GemmArgs& g, const GemmBlocking&
             }
             Epilogue ep;
             if (last && has_ep) ep = tile_epilogue(g.ep, i0, j0);
-            run_tile(v, kc, pa + ir * kc, bp, c, g.ldc, rows, cols, accumulate, last && has_ep ? &ep : nullptr);
+            const float* ap = in_place ? g.A + i0 * g.lda + pc : pa + ir * kc;
+            run_tile(v, kc, ap, in_place ? g.lda : 0, bp, c, g.ldc, rows, cols, accumulate,
+                     last && has_ep ? &ep : nullptr);
           }
         }
       }

@@ -28,16 +28,18 @@ int sve_lanes() {
 std::vector<KernelVariant> build_table() {
   std::vector<KernelVariant> t;
   // name, family, isa, mr, nr, kr, sr, priority, reference, supported, matmul_ukernel, matmul_full, conv_full, dwconv,
-  // binary, unary, peak, pool, gemv, softmax, layernorm
+  // binary, unary, peak, pool, gemv, softmax, layernorm[, matmul_tile]
   t.push_back({"matmul_f32_1x1_scalar_ref", "matmul_f32", "scalar", 1, 1, 1, 1, 0, true, always, nullptr,
                matmul_f32_1x1_scalar_ref, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr});
   t.push_back({"matmul_f32_4x8_portable", "matmul_f32", "portable", 4, 8, 1, 1, 10, false, always,
                matmul_f32_4x8_portable, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr});
 #if defined(__x86_64__)
   t.push_back({"matmul_f32_6x16_avx2_fma", "matmul_f32", "avx2+fma", 6, 16, 1, 1, 30, false, has_avx2_fma,
-               matmul_f32_6x16_avx2_fma, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr});
+               matmul_f32_6x16_avx2_fma, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr,
+               matmul_f32_6x16_avx2_fma_tile});
   t.push_back({"matmul_f32_14x32_avx512", "matmul_f32", "avx512f", 14, 32, 1, 1, 40, false, has_avx512f,
-               matmul_f32_14x32_avx512, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr});
+               matmul_f32_14x32_avx512, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr,
+               matmul_f32_14x32_avx512_tile});
 #endif
 #if defined(__aarch64__)
   t.push_back({"matmul_f32_8x12_neon_fma", "matmul_f32", "neon", 8, 12, 1, 1, 30, false, has_neon,

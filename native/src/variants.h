@@ -31,6 +31,9 @@ struct KernelVariant {
   GemvKernel gemv;  // matrix-vector products (M < 4), see native/src/gemv.h
   SoftmaxKernel softmax;      // softmax / log-softmax over contiguous rows, see native/src/rows.h
   LayerNormKernel layernorm;  // layer / RMS normalization over contiguous rows
+  // Optional, matmul_f32 only: tiles for edges and for A read in place (kernels.h). Without it
+  // the driver packs A and runs edge tiles through a padded scratch tile.
+  MatmulTileSelect matmul_tile = nullptr;
 };
 
 const std::vector<KernelVariant>& all_variants();
