@@ -281,9 +281,14 @@ void gemm_blocked(const KernelVariant& v, const GemmArgs& g, const GemmBlocking&
   if (g.K == 0) return gemm_empty_k(g);
   const size_t mr = size_t(v.mr), nr = size_t(v.nr);
   if (mr > kMaxMr || nr > kMaxNr) throw std::invalid_argument(std::string(v.name) + ": register tile too large");
-  const size_t kc_max = balanced(g.K, blk.kc, 8), mc_max = balanced(g.M, blk.mc, mr),
-               nc_max = balanced(g.N, blk.nc, nr);
   const bool in_place = a_in_place(v, g);
+  const size_t mc_max = balanced(g.M, blk.mc, mr), nc_max = balanced(g.N, blk.nc, nr);
+  // With one B panel, each in-place A micro-panel is used once: depth blocks would only cut its
+  // rows into short streams the prefetcher keeps restarting on, so the whole depth goes at once
+  // while that panel still fits in half of L2.
+  const size_t kc_max = in_place && g.N <= nr && g.K * nr * sizeof(float) <= cpu_info().l2 / 2
+                            ? (g.K + 7) / 8 * 8
+                            : balanced(g.K, blk.kc, 8);
   float* pa = in_place ? nullptr : t_pack_a.get(std::min(mc_max, (g.M + mr - 1) / mr * mr) * kc_max);
   float* pb_buf = nullptr;
   const bool has_ep = !epilogue_empty(g.ep);
