@@ -285,7 +285,9 @@ void gemm_blocked(const KernelVariant& v, const GemmArgs& g, const GemmBlocking&
   const size_t mc_max = balanced(g.M, blk.mc, mr), nc_max = balanced(g.N, blk.nc, nr);
   // With one B panel, each in-place A micro-panel is used once: depth blocks would only cut its
   // rows into short streams the prefetcher keeps restarting on, so the whole depth goes at once
-  // while that panel still fits in half of L2.
+  // while that panel still fits in half of L2. Prepacked B (PanelView, blocked by its own kc)
+  // agrees: with a single panel (Npad == nr) its depth blocks follow each other contiguously, so
+  // the panel at depth 0 is the whole depth.
   const size_t kc_max = in_place && g.N <= nr && g.K * nr * sizeof(float) <= cpu_info().l2 / 2
                             ? (g.K + 7) / 8 * 8
                             : balanced(g.K, blk.kc, 8);
