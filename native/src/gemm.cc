@@ -357,7 +357,8 @@ GemmArgs batch_entry(const GemmArgs& g, const GemmBatch& b, size_t i) {
 // threading decision compares estimated times instead of a fixed size threshold.
 struct CostModel {
   double ns_per_fma = 0.0;  // one thread, operands in cache
-  double fork_ns = 0.0;     // a parallel region's round trip with trivial tasks
+  double fork_ns = 0.0;        // until a second thread works, the workers asleep
+  double fork_awake_ns = 0.0;  // the same right after another region, the workers spinning
 };
 
 double now_ns() {
@@ -403,6 +404,20 @@ CostModel measure_cost(const KernelVariant& v) {
   }
   std::sort(forks.begin(), forks.end());
   m.fork_ns = forks[forks.size() / 2];
+  // Back to back, as a model's ops come: each trial follows the previous region at once.
+  forks.clear();
+  for (int trial = 0; trial < 7; trial++) {
+    std::atomic<int> started{0};
+    const double t0 = now_ns();
+    pool.parallel_for(2, 2, [&](size_t) {
+      started.fetch_add(1);
+      while (started.load() < 2 && now_ns() - t0 < 5e6) {
+      }
+    });
+    if (trial > 0) forks.push_back(now_ns() - t0);
+  }
+  std::sort(forks.begin(), forks.end());
+  m.fork_awake_ns = std::min(m.fork_ns, forks[forks.size() / 2]);
   return m;
 }
 
@@ -421,9 +436,10 @@ int useful_threads(const KernelVariant& v, double fma, double pack_floats, int t
   if (threads <= 1 || !v.matmul_ukernel) return 1;
   const CostModel& m = cost_model(v);
   const double t1 = fma * m.ns_per_fma;
+  const double fork = ThreadPool::instance().workers_awake() ? m.fork_awake_ns : m.fork_ns;
   int best = 1;
   for (int t = 2; t <= threads; t++) {
-    const double tt = t1 / t + m.fork_ns + pack_floats * 0.25;  // ~0.25 ns per packed float
+    const double tt = t1 / t + fork + pack_floats * 0.25;  // ~0.25 ns per packed float
     if (tt < 0.9 * t1) best = t;
   }
   return best;

@@ -41,6 +41,11 @@ namespace {
 // How long an idle worker polls for the next job before it sleeps.
 constexpr auto kSpin = std::chrono::microseconds(100);
 
+long long steady_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
 inline void cpu_relax() {
 #if defined(__x86_64__) || defined(__i386__)
   __builtin_ia32_pause();
@@ -107,7 +112,13 @@ void ThreadPool::parallel_for(size_t n, int threads, const std::function<void(si
     task_ = nullptr;
     if (!error) error = error_;
   }
+  last_region_end_ns_.store(steady_ns(), std::memory_order_relaxed);
   if (error) std::rethrow_exception(error);
+}
+
+bool ThreadPool::workers_awake() const {
+  const long long end = last_region_end_ns_.load(std::memory_order_relaxed);
+  return end >= 0 && steady_ns() - end < std::chrono::duration_cast<std::chrono::nanoseconds>(kSpin).count() / 2;
 }
 
 }  // namespace armml

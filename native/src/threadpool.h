@@ -23,6 +23,13 @@ class ThreadPool {
   /** Runs task(i) for i in [0, n) on up to `threads` threads (the caller is one of them). */
   void parallel_for(size_t n, int threads, const std::function<void(size_t)>& task);
 
+  /**
+   * True when the workers are surely still spinning (a parallel region ended less than half
+   * their spin time ago), so the next region costs a handoff, not a futex wake-up: a model's ops
+   * run back to back, and the threading decision of each should know which of the two it pays.
+   */
+  bool workers_awake() const;
+
  private:
   ThreadPool() = default;
   void ensure_workers(size_t count);
@@ -43,6 +50,7 @@ class ThreadPool {
   size_t sleeping_ = 0;      // workers waiting on wake_
   std::atomic<unsigned long> generation_{0};  // bumped under mutex_ for each job; read while spinning
   std::exception_ptr error_;
+  std::atomic<long long> last_region_end_ns_{-1};  // steady clock, when the last region returned
 };
 
 }  // namespace armml
