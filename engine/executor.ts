@@ -328,6 +328,9 @@ export class Plan {
     const slots = this.slots;
     slots.values = this.initialValues.slice();
     g.inputs.forEach((vi, i) => (slots.values[this.slotOf.get(vi.name)!] = inputs[i]));
+    // Several threads: keep the kernel pool's workers spinning from the first op to the last.
+    const pool = opts.threads > 1 ? opts.native : undefined;
+    pool?.holdPool(opts.threads);
     try {
       const outputs = withPool(this.pool, () => {
         const order = this.orders.get(g)!;
@@ -347,6 +350,7 @@ export class Plan {
       this.pool.reclaim(keep);
       return { outputs, timings: state.timings, kernelNs: state.kernelNs };
     } finally {
+      pool?.releasePool();
       // Nothing of this run stays reachable from the plan.
       slots.values = [];
       state.timings = [];

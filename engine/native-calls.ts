@@ -45,6 +45,13 @@ export interface PreparedCalls {
     opts?: RunOptions,
   ): PreparedBinary;
   prepareUnary(op: UnaryOpName, alpha?: number, beta?: number, opts?: RunOptions): PreparedUnary;
+  /**
+   * A model run on `threads` threads begins: the pool's workers are woken and spin between its
+   * ops instead of falling asleep after each one (the futex wake-up costs tens of microseconds on
+   * a VM, more than many ops). Pair every call with releasePool(), also when the run fails.
+   */
+  holdPool(threads: number): void;
+  releasePool(): void;
 }
 
 /**
@@ -90,6 +97,8 @@ export interface CallAddon {
   binaryRun(handle: number, a: Float32Array, b: Float32Array, y: Float32Array): number;
   unaryPrepare(op: number, alpha: number, beta: number, threads: number, variant: string): AddonCall;
   unaryRun(handle: number, x: Float32Array, y: Float32Array): number;
+  poolHold(threads: number): void;
+  poolRelease(): void;
 }
 
 /** The argument checks of engine/native.ts, shared so both call styles reject the same mistakes alike. */
@@ -158,6 +167,12 @@ export function preparedCalls(addon: CallAddon, check: CallChecks): PreparedCall
   const act = (p: FusedEpilogue): [number, number, number] => [check.activation(p), p.actAlpha ?? 0, p.actBeta ?? 0];
 
   return {
+    holdPool(threads) {
+      addon.poolHold(check.count(threads, 'threads', 1));
+    },
+    releasePool() {
+      addon.poolRelease();
+    },
     prepareConv2d(p, opts) {
       const { variant, threads } = check.options(opts);
       const params = new Float64Array(CONV_FIELDS.length + 4);

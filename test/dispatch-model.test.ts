@@ -10,6 +10,7 @@ import { Plan } from '../engine/executor.js';
 import { loadNative } from '../engine/native.js';
 import { Tensor } from '../engine/tensor.js';
 import { DISPATCH_BLOCK, dispatchInput, dispatchModel } from './support/dispatch-model.js';
+import { ROOT, SHARED } from './support/paths.js';
 
 const native = loadNative();
 
@@ -108,5 +109,19 @@ describe('bench/ort-child.mjs', () => {
     expect(() =>
       execFileSync(process.execPath, [child, file, path.join(dir, 'short.bin'), 'all', '1', '1', '0'], { stdio: 'pipe' }),
     ).toThrow(/input has 3 floats/);
+  });
+});
+
+describe('bench/eager-child.ts', () => {
+  it('times eager in its own process on a model directory and checks the outputs against its reference', () => {
+    const child = path.join(__dirname, '../bench/eager-child.ts');
+    const dir = path.join(SHARED, 'models/mnist-8');
+    const out = execFileSync(process.execPath, ['--import', 'tsx', child, dir, '2', '3', '1'], { encoding: 'utf8', cwd: ROOT });
+    const r = JSON.parse(out) as { ms: number[]; ok: boolean };
+    expect(r.ms).toHaveLength(3);
+    expect(r.ms.every((v) => v > 0 && v < 1000)).toBe(true);
+    expect(r.ok).toBe(true);
+    // A directory without a model is an error, not a number.
+    expect(() => execFileSync(process.execPath, ['--import', 'tsx', child, os.tmpdir(), '1', '1', '0'], { stdio: 'pipe', cwd: ROOT })).toThrow(/model\.onnx/);
   });
 });

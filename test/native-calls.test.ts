@@ -84,6 +84,32 @@ describe('prepared calls', () => {
     }
   });
 
+  it('give the same results with the pool held for a run, and check the hold arguments', () => {
+    const p = convCases[2];
+    const x = random(p.N * p.C * p.H * p.W, 11);
+    const w = random(p.M * p.C * p.kH * p.kW, 12);
+    const out = p.N * p.M * p.outH * p.outW;
+    const want = new Float32Array(out);
+    native.conv2d(x, w, null, want, p, { threads: 2 });
+    const call = native.prepareConv2d(p, { threads: 2 });
+    // Holds nest; a release too many is ignored, so the next hold and release still pair.
+    native.holdPool(2);
+    native.holdPool(2);
+    const got = new Float32Array(out);
+    call.run(x, w, null, got);
+    native.releasePool();
+    native.releasePool();
+    native.releasePool();
+    expect(got).toEqual(want);
+    native.holdPool(2);
+    const again = new Float32Array(out);
+    call.run(x, w, null, again);
+    native.releasePool();
+    expect(again).toEqual(want);
+    expect(() => native.holdPool(0)).toThrow(/threads/);
+    expect(() => native.holdPool(1.5)).toThrow(/threads/);
+  });
+
   it('run binary and unary ops like binary() and unary()', () => {
     const a = random(3 * 1000, 11);
     const b = random(3, 12);

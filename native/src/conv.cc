@@ -214,11 +214,123 @@ void im2col_pack(const Conv2dShape& s, const float* xg, size_t p0, size_t kc, si
   }
 }
 
+// The image of one group rearranged once per call so that every segment im2col copies is one
+// contiguous run: each plane gets its zero padding (no bounds checks while packing), and each
+// padded row is split into its strideW column phases (phase p holds columns p, p+sW, ...), so at
+// stride 2 the lanes of a segment, which read every second column, are consecutive in one phase.
+// A tap (ky, kx) reads phase (kx*dilW) % sW at offset (kx*dilW) / sW. Built by the calling thread,
+// read by every thread of the product.
+struct PhasedImage {
+  const float* data;
+  size_t Hp, Wph, sW;
+  const float* plane(size_t c, size_t phase) const { return data + (c * sW + phase) * Hp * Wph; }
+};
+
+// Floats copied per chunk: a run of len floats is copied in whole chunks, so up to kChunk - 1
+// floats past its end are written (fixed up by what is packed after) and read (slack below).
+constexpr size_t kChunk = 16;
+
+thread_local std::vector<float> t_phased;
+
+PhasedImage build_phased(const Conv2dShape& s, const float* xg, size_t channels) {
+  const size_t sW = s.strideW, Hp = s.H + s.padT + s.padB, Wp = s.W + s.padL + s.padR;
+  const size_t Wph = (Wp + sW - 1) / sW;
+  t_phased.resize(channels * sW * Hp * Wph + kChunk);
+  float* out = t_phased.data();
+  for (size_t c = 0; c < channels; c++) {
+    const float* xc = xg + c * s.H * s.W;
+    for (size_t p = 0; p < sW; p++) {
+      for (size_t r = 0; r < Hp; r++, out += Wph) {
+        const long iy = long(r) - long(s.padT);
+        if (iy < 0 || iy >= long(s.H)) {
+          std::fill(out, out + Wph, 0.0f);
+          continue;
+        }
+        const float* row = xc + size_t(iy) * s.W;
+        if (sW == 1) {
+          std::fill(out, out + s.padL, 0.0f);
+          std::memcpy(out + s.padL, row, s.W * sizeof(float));
+          std::fill(out + s.padL + s.W, out + Wph, 0.0f);
+          continue;
+        }
+        for (size_t j = 0; j < Wph; j++) {
+          const long ix = long(j * sW + p) - long(s.padL);
+          out[j] = ix >= 0 && ix < long(s.W) ? row[ix] : 0.0f;
+        }
+      }
+    }
+  }
+  std::fill(out, out + kChunk, 0.0f);
+  return {t_phased.data(), Hp, Wph, sW};
+}
+
+// The panels of im2col_pack from a PhasedImage: per k, each segment is a chunked copy of one run.
+// On x86-64 a clone per vector width makes each chunk one or two moves instead of four.
+#if defined(__x86_64__) && defined(__GNUC__)
+__attribute__((target_clones("avx512f", "avx2", "default")))
+#endif
+void im2col_pack_phased(const Conv2dShape& s, const PhasedImage& im, size_t p0, size_t kc, size_t j0, size_t nc,
+                        size_t nr, float* out) {
+  const size_t taps = s.kH * s.kW;
+  constexpr size_t kMaxSegments = 129;  // as in im2col_pack_nr
+  struct Segment {
+    size_t lane, len, off;  // lanes [lane, lane+len) read im.plane(...) + tap offset + off
+  } seg[kMaxSegments];
+  const size_t total = (nc + nr - 1) / nr * nr * kc;  // floats this call writes: the chunks' spill must stay inside
+  // Offsets of tap (c, ky, kx) from im.data: c * plane_c + ky * row_ky + tap_x[kx].
+  const size_t plane_c = im.sW * im.Hp * im.Wph, row_ky = s.dilH * im.Wph;
+  thread_local std::vector<size_t> tap_x;
+  tap_x.resize(s.kW);
+  for (size_t kx = 0; kx < s.kW; kx++) {
+    const size_t dx = kx * s.dilW;
+    tap_x[kx] = (dx % im.sW) * im.Hp * im.Wph + dx / im.sW;
+  }
+  for (size_t jp = 0; jp < nc; jp += nr) {
+    const size_t cols = std::min(nr, nc - jp);
+    float* panel = out + jp * kc;
+    size_t nseg = 0;
+    for (size_t l = 0; l < cols;) {
+      const size_t q = j0 + jp + l, oy = q / s.outW, ox = q % s.outW;
+      const size_t len = std::min(cols - l, s.outW - ox);
+      seg[nseg++] = {l, len, oy * s.strideH * im.Wph + ox};
+      l += len;
+    }
+    size_t c = p0 / taps, ky = (p0 % taps) / s.kW, kx = p0 % s.kW;
+    for (size_t k = 0; k < kc; k++) {
+      float* dst = panel + k * nr;
+      const float* base = im.data + c * plane_c + ky * row_ky + tap_x[kx];
+      for (size_t g = 0; g < nseg; g++) {
+        float* d = dst + seg[g].lane;
+        const float* src = base + seg[g].off;
+        const size_t len = seg[g].len;
+        size_t o = 0;
+        for (; o + kChunk <= len; o += kChunk) std::memcpy(d + o, src + o, kChunk * sizeof(float));
+        if (o < len) {
+          if (size_t(d - out) + o + kChunk <= total) {
+            std::memcpy(d + o, src + o, kChunk * sizeof(float));
+          } else {
+            for (; o < len; o++) d[o] = src[o];
+          }
+        }
+      }
+      for (size_t l = cols; l < nr; l++) dst[l] = 0.0f;
+      if (++kx == s.kW) {
+        kx = 0;
+        if (++ky == s.kH) {
+          ky = 0;
+          c++;
+        }
+      }
+    }
+  }
+}
+
 void run_gemm_conv(const Conv2dShape& s, const Plan& plan, const float* x, const float* w, const float* bias,
                    float* y, const Epilogue& ep, int threads) {
   const size_t cg = s.C / s.group, mg = s.M / s.group;
   const size_t K = cg * s.kH * s.kW;
   const size_t P = s.outH * s.outW;
+  const size_t taps = s.kH * s.kW;
   if (plan.variant->nr > 128) throw std::invalid_argument(std::string(plan.variant->name) + ": tile too wide for im2col");
   for (size_t n = 0; n < s.N; n++) {
     for (size_t g = 0; g < s.group; g++) {
@@ -253,10 +365,22 @@ void run_gemm_conv(const Conv2dShape& s, const Plan& plan, const float* x, const
         gemm(*plan.variant, a, GemmBatch{}, threads);
         continue;
       }
+      if (taps == 1) {
+        // A strided 1x1 reads each input value at most once: rearranging the image costs more
+        // than the bounds checks it saves.
+        gemm_packed_b(
+            *plan.variant, a,
+            [&](size_t p0, size_t kc, size_t j0, size_t nc, size_t nr, float* out) {
+              im2col_pack(s, xg, p0, kc, j0, nc, nr, out);
+            },
+            threads);
+        continue;
+      }
+      const PhasedImage im = build_phased(s, xg, cg);
       gemm_packed_b(
           *plan.variant, a,
           [&](size_t p0, size_t kc, size_t j0, size_t nc, size_t nr, float* out) {
-            im2col_pack(s, xg, p0, kc, j0, nc, nr, out);
+            im2col_pack_phased(s, im, p0, kc, j0, nc, nr, out);
           },
           threads);
     }

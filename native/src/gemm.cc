@@ -390,7 +390,8 @@ CostModel measure_cost(const KernelVariant& v) {
   // asleep, as it does between the ops of a model, so the wake-up is in the figure.
   std::vector<double> forks;
   ThreadPool& pool = ThreadPool::instance();
-  for (int trial = 0; trial < 6; trial++) {
+  pool.parallel_for(2, 2, [](size_t) {});  // starts the worker: thread creation is not a fork
+  for (int trial = 0; trial < 8; trial++) {
     std::this_thread::sleep_for(std::chrono::microseconds(500));
     std::atomic<int> started{0};
     const double t0 = now_ns();
@@ -402,8 +403,11 @@ CostModel measure_cost(const KernelVariant& v) {
     });
     forks.push_back(now_ns() - t0);
   }
+  // The lower quartile: on a VM a trial now and then waits for the hypervisor to run the vCPU,
+  // and one such outlier in the figure would keep every mid-size product on one thread for the
+  // life of the process.
   std::sort(forks.begin(), forks.end());
-  m.fork_ns = forks[forks.size() / 2];
+  m.fork_ns = forks[forks.size() / 4];
   // Back to back, as a model's ops come: each trial follows the previous region at once.
   forks.clear();
   for (int trial = 0; trial < 7; trial++) {
@@ -460,7 +464,12 @@ void split_packed(const KernelVariant& v, const GemmArgs& g, size_t count, int t
   // then packs its own B columns and re-packs only A, the smaller operand per tile).
   size_t tm = 1, tn = 1;
   if (threads > 1 && count < size_t(threads)) {
-    const size_t want = (size_t(threads) + count - 1) / count;
+    // With A read in place a column block costs no extra packing, so the columns are cut into a
+    // few blocks per thread: the pool hands them out as threads come free, and a worker that
+    // starts late (woken, or its vCPU descheduled) takes the blocks that are left instead of
+    // making the caller wait for a whole half.
+    const size_t per_thread = a_in_place(v, g) && count == 1 && tiles_n >= 8 * size_t(threads) ? 4 : 1;
+    const size_t want = (size_t(threads) * per_thread + count - 1) / count;
     size_t best = SIZE_MAX;
     for (size_t a = want; a >= 1; a--) {
       if (want % a) continue;

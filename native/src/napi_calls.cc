@@ -22,6 +22,7 @@
 #include "eltwise.h"
 #include "gemm.h"
 #include "gemv.h"
+#include "threadpool.h"
 #include "variants.h"
 
 namespace armml {
@@ -453,6 +454,23 @@ napi_value UnaryRun(napi_env env, napi_callback_info info) {
     need("y", y.length, double(x.length));
     return ns_value(env, timed_ns([&] { unary_all(*c.variant, c.unaryOp, x.data, y.data, x.length, c.ep.alpha, c.ep.beta, c.threads); }));
   });
+}
+
+// poolHold(threads) -> undefined: a model run begins; the pool's workers (threads - 1 of them)
+// are woken and keep spinning between its ops until poolRelease().
+napi_value PoolHold(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    RawArgs args(env, info, 1, "poolHold(threads)");
+    const int threads = threads_in(args.number(0, "threads"));
+    ThreadPool::instance().hold(size_t(std::max(threads, 1) - 1));
+    return static_cast<napi_value>(nullptr);
+  });
+}
+
+// poolRelease() -> undefined: the run that held the pool ended (or failed).
+napi_value PoolRelease(napi_env env, napi_callback_info) {
+  ThreadPool::instance().release();
+  return nullptr;
 }
 
 Napi::Function RawFunction(Napi::Env env, const char* name, napi_callback fn) {

@@ -40,6 +40,9 @@ namespace {
 
 // How long an idle worker polls for the next job before it sleeps.
 constexpr auto kSpin = std::chrono::microseconds(100);
+// The same while a run holds the pool: longer than any gap between two ops of a model (JS between
+// kernels, a small op on one thread), short enough that a stalled caller does not burn a core.
+constexpr auto kHeldSpin = std::chrono::milliseconds(20);
 
 long long steady_ns() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
@@ -59,9 +62,12 @@ inline void cpu_relax() {
 void ThreadPool::worker_loop(size_t index) {
   unsigned long seen = 0;
   for (;;) {
-    const auto spin_end = std::chrono::steady_clock::now() + kSpin;
+    const auto idle_since = std::chrono::steady_clock::now();
     for (unsigned k = 0; generation_.load(std::memory_order_acquire) == seen; k++) {
-      if ((k & 63) == 0 && std::chrono::steady_clock::now() >= spin_end) break;
+      if ((k & 63) == 0) {
+        const auto spun = std::chrono::steady_clock::now() - idle_since;
+        if (spun >= kSpin && (holds_.load(std::memory_order_relaxed) == 0 || spun >= kHeldSpin)) break;
+      }
       cpu_relax();
     }
     std::unique_lock<std::mutex> lock(mutex_);
@@ -118,7 +124,35 @@ void ThreadPool::parallel_for(size_t n, int threads, const std::function<void(si
 
 bool ThreadPool::workers_awake() const {
   const long long end = last_region_end_ns_.load(std::memory_order_relaxed);
-  return end >= 0 && steady_ns() - end < std::chrono::duration_cast<std::chrono::nanoseconds>(kSpin).count() / 2;
+  if (end < 0) return false;
+  const auto spin = holds_.load(std::memory_order_relaxed) > 0 ? std::chrono::nanoseconds(kHeldSpin) : std::chrono::nanoseconds(kSpin);
+  return steady_ns() - end < spin.count() / 2;
+}
+
+void ThreadPool::hold(size_t workers) {
+  holds_.fetch_add(1, std::memory_order_relaxed);
+  if (workers == 0) return;
+  std::unique_lock<std::mutex> region(region_mutex_, std::try_to_lock);
+  if (!region.owns_lock()) return;  // a region is running: the workers are awake anyway
+  bool wake = false;
+  {
+    // An empty job: every worker sees a new generation, finds nothing to take and spins again.
+    std::lock_guard<std::mutex> lock(mutex_);
+    ensure_workers(workers);
+    task_ = nullptr;
+    n_ = next_ = participants_ = 0;
+    generation_.fetch_add(1, std::memory_order_release);
+    wake = sleeping_ > 0;
+  }
+  if (wake) wake_.notify_all();
+  last_region_end_ns_.store(steady_ns(), std::memory_order_relaxed);
+}
+
+void ThreadPool::release() {
+  // Never below zero, whatever the callers do: a negative count would pin the short spin.
+  int h = holds_.load(std::memory_order_relaxed);
+  while (h > 0 && !holds_.compare_exchange_weak(h, h - 1, std::memory_order_relaxed)) {
+  }
 }
 
 }  // namespace armml

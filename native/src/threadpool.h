@@ -30,6 +30,16 @@ class ThreadPool {
    */
   bool workers_awake() const;
 
+  /**
+   * While held (counted: holds nest), idle workers keep spinning up to kHeldSpin after their
+   * last job instead of kSpin: a model run holds the pool from its first op to its last, so the
+   * futex wake-up (tens of microseconds on a VM) is not paid again after every small op that ran
+   * on one thread. Released, the workers fall back to the short spin and then sleep. Holding
+   * also wakes `workers` workers (started if need be) so the run's first op finds them spinning.
+   */
+  void hold(size_t workers);
+  void release();
+
  private:
   ThreadPool() = default;
   void ensure_workers(size_t count);
@@ -51,6 +61,7 @@ class ThreadPool {
   std::atomic<unsigned long> generation_{0};  // bumped under mutex_ for each job; read while spinning
   std::exception_ptr error_;
   std::atomic<long long> last_region_end_ns_{-1};  // steady clock, when the last region returned
+  std::atomic<int> holds_{0};                       // hold() minus release()
 };
 
 }  // namespace armml

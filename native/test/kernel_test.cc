@@ -282,6 +282,54 @@ void test_conv(const std::string& variant, bool depthwise_only, std::mt19937& rn
   }
 }
 
+// The GEMM paths of conv (im2col from the padded, phase-split image; strided 1x1 from the image)
+// against the reference on the geometry that image is made of: strides and dilations differing
+// between height and width, asymmetric pads, kernels wider than tall and taller than wide, the
+// 7x7 stride-2 stem, output rows shorter and longer than a panel (segments crossing rows), and
+// groups; threads 1 and 2.
+void test_conv_geometry(const std::string& variant, std::mt19937& rng) {
+  struct Geo {
+    size_t kH, kW, sH, sW, dH, dW, t, l, b, r;
+  };
+  const Geo geos[] = {{3, 3, 1, 2, 1, 1, 1, 1, 1, 1}, {3, 3, 2, 1, 1, 2, 0, 2, 1, 0}, {7, 7, 2, 2, 1, 1, 3, 3, 3, 3},
+                      {1, 3, 1, 1, 1, 1, 0, 1, 0, 1}, {3, 1, 1, 3, 2, 1, 2, 0, 0, 0}, {2, 2, 2, 2, 1, 1, 0, 0, 1, 1},
+                      {1, 1, 2, 2, 1, 1, 0, 0, 0, 0}, {1, 1, 1, 2, 1, 1, 1, 0, 0, 1}, {5, 3, 1, 1, 1, 2, 2, 2, 2, 2}};
+  const size_t widths[] = {1, 5, 29, 33, 70};
+  size_t index = 0;
+  for (const Geo& g : geos) {
+    for (size_t wi = 0; wi < std::size(widths); wi++, index++) {
+      Conv2dShape s;
+      s.N = index % 3 == 0 ? 2 : 1;
+      s.group = index % 4 == 1 ? 2 : 1;
+      s.C = s.group * (1 + index % 5);
+      s.M = s.group * (3 + index % 17);
+      s.H = 3 + index % 9, s.W = widths[wi];
+      s.kH = g.kH, s.kW = g.kW, s.strideH = g.sH, s.strideW = g.sW, s.dilH = g.dH, s.dilW = g.dW;
+      s.padT = g.t, s.padL = g.l, s.padB = g.b, s.padR = g.r;
+      const size_t eh = (g.kH - 1) * g.dH + 1, ew = (g.kW - 1) * g.dW + 1;
+      if (s.H + g.t + g.b < eh || s.W + g.l + g.r < ew) continue;
+      s.outH = (s.H + g.t + g.b - eh) / g.sH + 1;
+      s.outW = (s.W + g.l + g.r - ew) / g.sW + 1;
+      auto x = random_vec(s.N * s.C * s.H * s.W, rng);
+      auto w = random_vec(s.M * (s.C / s.group) * s.kH * s.kW, rng);
+      auto bias = random_vec(s.M, rng);
+      std::vector<float> got(s.N * s.M * s.outH * s.outW), want(got.size());
+      Epilogue ep;
+      ep.act = Activation::Relu;
+      conv2d(s, x.data(), w.data(), bias.data(), want.data(), ep, "reference", 1);
+      const int threads = 1 + int(index % 2);
+      const KernelChoice k = conv2d(s, x.data(), w.data(), bias.data(), got.data(), ep, variant, threads);
+      const double err = max_rel_err(got, want);
+      char what[240];
+      std::snprintf(what, sizeof what,
+                    "%s geometry N=%zu C=%zu M=%zu HxW=%zux%zu k=%zux%zu s=%zu,%zu d=%zu,%zu pads=%zu,%zu,%zu,%zu g=%zu threads=%d",
+                    k.kernel.c_str(), s.N, s.C, s.M, s.H, s.W, g.kH, g.kW, g.sH, g.sW, g.dH, g.dW, g.t, g.l, g.b, g.r,
+                    s.group, threads);
+      report(err < 1e-4, what, err);
+    }
+  }
+}
+
 // Depthwise against the reference conv on the shapes the kernels' edges are made of: 3x3 and 5x5
 // (the fast paths) and 7x7, 3x5, dilation 2 and stride 3 (the generic path); strides 1 and 2;
 // asymmetric pads 0..2; widths of 1, odd, prime and wider than four vectors (partial and border
@@ -771,6 +819,7 @@ int main() {
       if (v.matmul_ukernel) print_digest(v);
       test_gemm(v, rng);
       test_conv(v.name, false, rng);
+      if (v.matmul_ukernel) test_conv_geometry(v.name, rng);
     } else if (family == "dwconv2d_f32") {
       test_conv(v.name, true, rng);
       test_depthwise(v.name, rng);

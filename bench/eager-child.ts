@@ -1,0 +1,32 @@
+// One eager measurement in a fresh process, for bench/eager-vs-ort.ts (the same protocol as
+// bench/ort-child.mjs, so both engines are timed alike):
+//   node --import tsx bench/eager-child.ts MODEL_DIR THREADS ITERS WARMUP
+// Prints {"ms": [one per timed run], "ok": outputs match the reference, "reason"?} as JSON.
+import path from 'node:path';
+import { Plan } from '../engine/executor.js';
+import { loadNative } from '../engine/native.js';
+import { loadModel } from '../engine/onnx/loader.js';
+import type { Tensor } from '../engine/tensor.js';
+import { compareOutputs, DEFAULT_TOLERANCE, readDataSets } from '../engine/testdata/conformance.js';
+
+const [dir, threads, iters, warmup] = process.argv.slice(2);
+const model = loadModel(path.join(dir, 'model.onnx'));
+const [set] = readDataSets(dir, model.graph.inputs, model.graph.outputs);
+const plan = new Plan(model);
+const native = loadNative();
+const run = () => plan.run(set.inputs, { mode: 'eager', threads: Number(threads), native });
+for (let i = 0; i < Number(warmup); i++) run();
+const ms: number[] = [];
+let outputs: Tensor[] = [];
+for (let i = 0; i < Number(iters); i++) {
+  const t0 = process.hrtime.bigint();
+  outputs = run().outputs as Tensor[];
+  ms.push(Number(process.hrtime.bigint() - t0) / 1e6);
+}
+const check = compareOutputs(
+  outputs,
+  set.outputs,
+  DEFAULT_TOLERANCE,
+  model.graph.outputs.map((o) => o.name),
+);
+process.stdout.write(JSON.stringify({ ms, ok: check.ok, ...(check.ok ? {} : { reason: check.reason }) }));
