@@ -47,6 +47,18 @@ describe('native pooling matches the TypeScript baseline exactly', () => {
     }
   }
 
+  it('MaxPool passes NaNs through as the baseline does, wherever they fall in a window', () => {
+    const x = f32([1, 3, 13, 15], 5);
+    const d = x.data as Float32Array;
+    for (let i = 0; i < d.length; i += 7) d[i] = NaN;
+    for (const [, attrs] of cases) {
+      const { eager, base } = both('MaxPool', x, attrs);
+      const [e, b] = [eager.outputs[0] as Tensor, base.outputs[0] as Tensor];
+      expect(Array.from(e.data as Float32Array).some(Number.isNaN)).toBe(Array.from(b.data as Float32Array).some(Number.isNaN));
+      expect(Array.from(e.data as Float32Array)).toEqual(Array.from(b.data as Float32Array));
+    }
+  });
+
   it('1D pooling and the global forms', () => {
     const x1 = f32([3, 4, 31], 2);
     for (const [op, x, attrs] of [
