@@ -70,12 +70,36 @@ describe('hostile models', () => {
     expect(() => new Plan(m2)).toThrow(/op NotAnOnnxOp \(ai.onnx, opset 13\) is not supported/);
   });
 
-  it('refuses a graph with a cycle', () => {
-    const m = decodeModel(
-      buildModel({ ...io, nodes: [{ op: 'Relu', inputs: ['b'], outputs: ['a'] }, { op: 'Relu', inputs: ['a'], outputs: ['b'] }, { op: 'Relu', inputs: ['b'], outputs: ['y'] }] }),
-      'cycle.onnx',
-    );
-    expect(() => new Plan(m)).toThrow(/cycle/);
+  it('refuses a graph with a cycle at load, naming the nodes on it', () => {
+    const bytes = buildModel({
+      ...io,
+      nodes: [
+        { op: 'Relu', name: 'first', inputs: ['b'], outputs: ['a'] },
+        { op: 'Neg', name: 'second', inputs: ['a'], outputs: ['b'] },
+        { op: 'Relu', inputs: ['b'], outputs: ['y'] },
+      ],
+    });
+    expect(() => decodeModel(bytes, 'cycle.onnx')).toThrow(/^cycle.onnx: the graph has a cycle: 'first' \(Relu\) -> 'second' \(Neg\) -> 'first' \(Relu\)$/);
+  });
+
+  it('refuses two nodes writing one value (not single assignment) at load, naming both', () => {
+    const bytes = buildModel({
+      ...io,
+      nodes: [
+        { op: 'Relu', name: 'relu', inputs: ['x'], outputs: ['y'] },
+        { op: 'Neg', name: 'neg', inputs: ['x'], outputs: ['y'] },
+      ],
+    });
+    expect(() => decodeModel(bytes, 'ssa.onnx')).toThrow(/^ssa.onnx: value 'y' is written by two nodes: 'relu' \(Relu\) and 'neg' \(Neg\)$/);
+    const overInput = buildModel({ ...io, nodes: [{ op: 'Relu', name: 'r', inputs: ['x'], outputs: ['x'] }, relu] });
+    expect(() => decodeModel(overInput, 'in.onnx')).toThrow(/node 'r' \(Relu\) writes 'x', which is already a graph input/);
+  });
+
+  it('refuses a node reading a value nothing defines, and an output nothing produces', () => {
+    const bytes = buildModel({ ...io, nodes: [{ op: 'Add', name: 'add', inputs: ['x', 'ghost'], outputs: ['y'] }] });
+    expect(() => decodeModel(bytes, 'undef.onnx')).toThrow(/node 'add' \(Add\) reads 'ghost', which no node, graph input or initializer defines/);
+    const noOut = buildModel({ ...io, nodes: [{ op: 'Relu', inputs: ['x'], outputs: ['z'] }] });
+    expect(() => decodeModel(noOut, 'noout.onnx')).toThrow(/graph output 'y' is never produced/);
   });
 
   it('refuses a node without an op type', () => {

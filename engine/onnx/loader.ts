@@ -4,6 +4,7 @@ import path from 'node:path';
 import { ModelProto } from './schema.js';
 import { tensorFromProto, longToNumber, RawTensorProto, ExternalDataContext } from './tensor-proto.js';
 import { dtypeFromOnnx, type DType } from '../tensor.js';
+import { verifyGraph } from '../compiler/verify.js';
 import {
   normalizeDomain,
   type AttrValue,
@@ -217,6 +218,7 @@ export function decodeModel(bytes: Uint8Array, file: string): Model {
     if (graph.nodes.length === 0 && graph.outputs.length === 0) {
       throw new Error('not a valid ONNX model: the graph is empty');
     }
+    verifyGraph(graph);
     return {
       path: file,
       irVersion,
