@@ -1,6 +1,6 @@
-// One eager measurement in a fresh process, for bench/eager-vs-ort.ts (the same protocol as
-// bench/ort-child.mjs, so both engines are timed alike):
-//   node --import tsx bench/eager-child.ts MODEL_DIR THREADS ITERS WARMUP
+// One eager (or graph-mode) measurement in a fresh process, for bench/eager-vs-ort.ts and
+// bench/graph-vs-eager.ts (the same protocol as bench/ort-child.mjs, so the engines are timed alike):
+//   node --import tsx bench/eager-child.ts MODEL_DIR THREADS ITERS WARMUP [eager|graph]
 // Prints {"ms": [one per timed run], "ok": outputs match the reference, "reason"?} as JSON.
 import path from 'node:path';
 import { Plan } from '../engine/executor.js';
@@ -8,12 +8,15 @@ import { loadNative } from '../engine/native.js';
 import { loadModel } from '../engine/onnx/loader.js';
 import type { Tensor } from '../engine/tensor.js';
 import { compareOutputs, DEFAULT_TOLERANCE, readDataSets } from '../engine/testdata/conformance.js';
+import { compileForInputs } from '../engine/compiler/graph-mode.js';
 
-const [dir, threads, iters, warmup] = process.argv.slice(2);
-const model = loadModel(path.join(dir, 'model.onnx'));
-const [set] = readDataSets(dir, model.graph.inputs, model.graph.outputs);
-const plan = new Plan(model);
+const [dir, threads, iters, warmup, mode = 'eager'] = process.argv.slice(2);
+if (mode !== 'eager' && mode !== 'graph') throw new Error(`mode must be eager or graph, got '${mode}'`);
+const loaded = loadModel(path.join(dir, 'model.onnx'));
+const [set] = readDataSets(dir, loaded.graph.inputs, loaded.graph.outputs);
 const native = loadNative();
+const model = mode === 'graph' ? compileForInputs(loaded, set.inputs, { threads: Number(threads), native }).model : loaded;
+const plan = new Plan(model);
 const run = () => plan.run(set.inputs, { mode: 'eager', threads: Number(threads), native });
 for (let i = 0; i < Number(warmup); i++) run();
 const ms: number[] = [];

@@ -10,6 +10,8 @@ import { readInputs } from '../engine/testdata/conformance.js';
 import { tensorToProtoBytes } from '../engine/onnx/tensor-proto.js';
 import { chooseInputs, bindInputs } from '../engine/inputs.js';
 import { profileModel, AVAILABLE_MODES, PLANNED_MODES } from '../engine/profile.js';
+import { PASSES, checkPassNames } from '../engine/compiler/compile.js';
+import { compileForInputs } from '../engine/compiler/graph-mode.js';
 import { toChromeTrace } from '../engine/trace.js';
 import { renderHtmlReport } from '../engine/report/html.js';
 import { supportedOps } from '../engine/registry.js';
@@ -125,7 +127,7 @@ program
   .argument('<model>', '.onnx file or built-in example name')
   .requiredOption('--inputs <dir>', 'folder with input_0.pb, input_1.pb, … (ONNX TensorProto)')
   .requiredOption('--out <dir>', 'folder to write output_0.pb, … into')
-  .option('--mode <mode>', 'baseline or eager', 'eager')
+  .option('--mode <mode>', 'baseline, eager or graph', 'eager')
   .option('--threads <n>', 'threads for eager mode', int('--threads', 1), os.availableParallelism())
   .action((modelArg: string, o: { inputs: string; out: string; mode: string; threads: number }) => {
     const [mode] = parseModes(o.mode);
@@ -135,7 +137,11 @@ program
     if (!fs.existsSync(o.inputs)) throw new UsageError(`${o.inputs}: folder not found`);
     const inputs = readInputs(o.inputs, model.graph.inputs);
     bindInputs(model.graph, inputs);
-    const { outputs } = plan.run(inputs, { mode, threads: mode === 'baseline' ? 1 : o.threads, native: loadNative() });
+    const threads = mode === 'baseline' ? 1 : o.threads;
+    const native = loadNative();
+    // Graph mode runs the model compiled for these inputs, on eager's kernels.
+    const run = mode === 'graph' ? new Plan(compileForInputs(model, inputs, { threads, native, plan }).model) : plan;
+    const { outputs } = run.run(inputs, { mode: mode === 'graph' ? 'eager' : mode, threads, native });
     fs.mkdirSync(o.out, { recursive: true });
     outputs.forEach((v, k) => {
       if (!v || 'kind' in v) throw new Error(`output ${k} (${model.graph.outputs[k].name}) is not a tensor; only tensor outputs can be written`);
@@ -147,8 +153,8 @@ program
 program
   .command('profile')
   .description('time every op of a model in each execution mode and report where the time goes')
-  .argument('<model>', '.onnx file or built-in example name ("example")')
-  .option('--modes <list>', `comma-separated modes (${AVAILABLE_MODES.join(', ')})`, parseModes, ['baseline', 'eager'] as Mode[])
+  .argument('[model]', '.onnx file or built-in example name ("example")')
+  .option('--modes <list>', `comma-separated modes (${AVAILABLE_MODES.join(', ')})`, parseModes, ['baseline', 'eager', 'graph'] as Mode[])
   .option('--threads <n>', 'threads for optimized modes', int('--threads', 1), os.availableParallelism())
   .option('--warmup <n>', 'untimed iterations per mode', int('--warmup', 0), 2)
   .option('--iters <n>', 'timed iterations per mode', int('--iters', 1), 10)
@@ -159,8 +165,20 @@ program
   .option('--html <file>', 'write a standalone HTML report (stack, speedups, op table, timeline, roofline)')
   .option('--top <n>', 'rows of the op table to print', int('--top', 1), 15)
   .option('--target <uri>', 'where to run: local (default); ssh://user@host[:port] is planned')
-  .action(async (modelArg: string, o: { modes: Mode[]; threads: number; warmup: number; iters: number; inputs?: string; inputShape?: Record<string, number[]>; json?: string; trace?: string; html?: string; top: number; target?: string }) => {
+  .option('--passes', "list graph mode's compiler passes and exit")
+  .option('--disable-pass <name>', 'turn a graph-compiler pass off (repeatable; see --passes)', (v: string, prev: string[] = []) => [...prev, v])
+  .action(async (modelArg: string | undefined, o: { modes: Mode[]; threads: number; warmup: number; iters: number; inputs?: string; inputShape?: Record<string, number[]>; json?: string; trace?: string; html?: string; top: number; target?: string; passes?: boolean; disablePass?: string[] }) => {
+    if (o.passes) {
+      console.log(table(['pass', 'what it does'], PASSES.map((p) => [p.name, p.description])));
+      return;
+    }
+    if (!modelArg) throw new UsageError("missing the model argument (an .onnx file or 'example')");
     if (o.target && o.target !== 'local') throw new UsageError(`--target ${o.target}: remote targets are not available yet; only local runs are`);
+    try {
+      checkPassNames(o.disablePass ?? []);
+    } catch (e) {
+      throw new UsageError(`--disable-pass: ${(e as Error).message}`);
+    }
     const file = resolveModel(modelArg);
     const model = loadModel(file);
     if (o.inputs && !fs.existsSync(o.inputs)) throw new UsageError(`${o.inputs}: folder not found`);
@@ -183,6 +201,7 @@ program
       native,
       signal: ac.signal,
       toolVersion: VERSION,
+      disabledPasses: o.disablePass,
       onProgress: (p) => {
         if (tty) process.stderr.write(`\r${p.mode}: ${p.phase} ${p.iter}/${p.of}   `);
       },

@@ -39,11 +39,27 @@ export function profileReport(doc: ProfileDoc, top: number): string {
   out.push(`${doc.model.name}: ${doc.model.nodes} nodes, ${(doc.model.params / 1e6).toFixed(2)} M params, ${(doc.model.flops / 1e9).toFixed(3)} GFLOP per run`);
   out.push(`target: ${t.host} · ${t.cpu.name} · ${t.arch} · ${t.isa.join(' ') || 'no SIMD extensions detected'}`);
   const baseline = doc.runs.find((r) => r.mode === 'baseline');
+  const eager = doc.runs.find((r) => r.mode === 'eager');
   for (const run of doc.runs) {
-    out.push('', runSummary(run, baseline), '', opTable(run.ops, top));
+    out.push('', runSummary(run, baseline));
+    if (run.mode === 'graph' && eager && run.latency_ms.median > 0) out.push(`  ${(eager.latency_ms.median / run.latency_ms.median).toFixed(2)}x vs eager`);
+    if (run.passes) out.push('', passTable(run, doc.model.nodes));
+    out.push('', opTable(run.ops, top));
     if (run.ops.length > top) out.push(`… ${run.ops.length - top} more ops (see the JSON)`);
   }
   return out.join('\n');
+}
+
+/** Graph mode's compiler log: each pass, what it changed, and the node count after it. */
+export function passTable(run: ModeRun, nodes: number): string {
+  const rows = (run.passes ?? []).map((p) => [
+    p.pass,
+    p.enabled ? String(p.changes) : 'off',
+    `${p.nodes_before} -> ${p.nodes_after}`,
+    p.enabled ? p.ms.toFixed(1) : '',
+    p.notes[0] ? truncate(p.notes[0] + (p.notes.length > 1 ? ` (+${p.notes.length - 1} more)` : ''), 70) : '',
+  ]);
+  return `graph compiler: ${nodes} -> ${run.nodes ?? nodes} nodes\n${table(['pass', 'changes', 'nodes', 'ms', 'first change'], rows, [false, true, false, true, false])}`;
 }
 
 // ---------------------------------------------------------------- armml diff

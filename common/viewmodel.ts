@@ -52,15 +52,10 @@ export interface StackView {
   layers: StackLayer[];
 }
 
-interface PassInfo {
-  name: string;
-  ms?: number;
-  changed?: number;
-}
-
 const DISPATCHERS: Record<string, string> = {
   baseline: 'reference dispatcher · node by node',
   eager: 'eager dispatcher · node by node',
+  graph: 'compiled graph · fused nodes, eager kernels',
 };
 
 function groupBlocks(ops: OpRow[], keyOf: (o: OpRow) => string, kind: Facet['kind'], totalMs: number): StackBlock[] {
@@ -96,7 +91,7 @@ export function stackView(doc: ProfileDoc, runIndex = defaultRunIndex(doc)): Sta
   const share = (ms: number) => (totalMs > 0 ? ms / totalMs : 0);
   const calls = run.ops.reduce((a, o) => a + o.calls, 0);
   const overhead = Math.max(0, latencyMs - opMs);
-  const passes = ((run as ModeRun & { passes?: PassInfo[] }).passes ?? []).filter((p) => p && typeof p.name === 'string');
+  const passes = (run.passes ?? []).filter((p) => p && typeof p.pass === 'string' && p.enabled);
   return {
     mode: run.mode,
     threads: run.threads,
@@ -123,11 +118,12 @@ export function stackView(doc: ProfileDoc, runIndex = defaultRunIndex(doc)): Sta
         title: 'Graph passes',
         blocks: passes.length
           ? passes.map((p) => ({
-              id: `pass:${p.name}`,
-              label: p.name,
-              detail: p.changed !== undefined ? `${p.changed} changed` : '',
-              ms: p.ms ?? 0,
-              share: share(p.ms ?? 0),
+              id: `pass:${p.pass}`,
+              label: p.pass,
+              // Compile time, not inference time: no share of the run.
+              detail: `${p.changes} change${p.changes === 1 ? '' : 's'} · ${p.nodes_before} -> ${p.nodes_after} nodes · compiled in ${(p.ms ?? 0).toFixed(1)} ms`,
+              ms: 0,
+              share: 0,
               kernels: [],
             }))
           : [{ id: 'pass:none', label: `${run.mode}: none`, detail: 'no graph passes in this mode', ms: 0, share: 0, kernels: [] }],

@@ -24,6 +24,23 @@ export interface Node {
   outputs: string[];
   attrs: Record<string, AttrValue>;
   docString?: string;
+  /** Set by the graph compiler on a node that stands for several of the file's nodes. */
+  fused?: FusedInfo;
+}
+
+/**
+ * What the graph compiler folded into one node: the op types and names of the file's nodes it
+ * replaces (the first is the node's own, so the op table still names the user's nodes), and the
+ * epilogue the kernel applies while its output is in registers: `+ input 3` when `residual`,
+ * then the activation (names as in engine/native.ts ACTIVATIONS; alpha/beta as there).
+ */
+export interface FusedInfo {
+  ops: string[];
+  nodes: string[];
+  act?: string;
+  actAlpha?: number;
+  actBeta?: number;
+  residual?: boolean;
 }
 
 /** Element type of a graph value; `sequence`/`optional` wrap another type. */

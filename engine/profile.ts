@@ -10,12 +10,14 @@ import type { NativeBackend } from './native.js';
 import { latencyStats, median, type LatencyStats } from './stats.js';
 import { compareOutputs, DEFAULT_TOLERANCE, type Tolerance } from './testdata/conformance.js';
 import { bindInputs } from './inputs.js';
+import { checkPassNames, type PassLogEntry } from './compiler/compile.js';
+import { compileForInputs } from './compiler/graph-mode.js';
 
 export const PROFILE_SCHEMA = 'armml.profile/1';
 
 /** Modes this build can run; the others of DESIGN.md are planned. */
-export const AVAILABLE_MODES: readonly Mode[] = ['baseline', 'eager'];
-export const PLANNED_MODES = ['graph', 'int8', 'int4', 'bf16'] as const;
+export const AVAILABLE_MODES: readonly Mode[] = ['baseline', 'eager', 'graph'];
+export const PLANNED_MODES = ['int8', 'int4', 'bf16'] as const;
 
 export interface OpRow {
   node: string;
@@ -49,6 +51,9 @@ export interface ModeRun {
   ops: OpRow[];
   /** One iteration (the one of median latency), node by node, for timelines and traces. */
   timeline: TimelineEvent[];
+  /** Graph mode: the nodes of the compiled graph, and what each compiler pass did. */
+  nodes?: number;
+  passes?: PassLogEntry[];
 }
 
 export interface TimelineEvent {
@@ -111,6 +116,8 @@ export interface ProfileOptions {
   signal?: AbortSignal;
   onProgress?: (p: ProfileProgress) => void;
   toolVersion?: string;
+  /** Graph-compiler passes to turn off (names from engine/compiler/compile.ts PASSES). */
+  disabledPasses?: string[];
 }
 
 /** Roofs already measured, per backend and thread count: the agent profiles many models in one process. */
@@ -174,7 +181,7 @@ function aggregate(iterations: NodeTiming[][]): OpRow[] {
     const t = e.first;
     rows.push({
       node: t.node.name,
-      op: t.node.domain ? `${t.node.domain}.${t.node.opType}` : t.node.opType,
+      op: t.node.fused ? t.node.fused.ops.join('+') : t.node.domain ? `${t.node.domain}.${t.node.opType}` : t.node.opType,
       kernel: t.kernel,
       isa: t.isa,
       calls: e.calls,
@@ -226,16 +233,20 @@ export async function profileModel(model: Model, opts: ProfileOptions): Promise<
   if (!reference) {
     reference = plan.run(opts.inputs, { mode: 'baseline', threads: 1, native: opts.native, signal: opts.signal }).outputs;
   }
+  checkPassNames(opts.disabledPasses ?? []);
   const runs: ModeRun[] = [];
   let modelFlops = 0;
   for (const mode of opts.modes) {
     const threads = mode === 'baseline' ? 1 : opts.threads;
-    const runOpts = { mode, threads, native: opts.native, signal: opts.signal };
+    // Graph mode runs the compiled graph on eager's kernels (ops see 'eager').
+    const graph = mode === 'graph' ? compileForInputs(model, opts.inputs, { threads, native: opts.native, signal: opts.signal, disabled: opts.disabledPasses, plan }) : undefined;
+    const modePlan = graph ? new Plan(graph.model) : plan;
+    const runOpts = { mode: graph ? ('eager' as const) : mode, threads, native: opts.native, signal: opts.signal };
     let outputs: Value[] = [];
     for (let i = 0; i < opts.warmup; i++) {
       opts.onProgress?.({ mode, phase: 'warmup', iter: i + 1, of: opts.warmup });
       await tick();
-      outputs = plan.run(opts.inputs, runOpts).outputs;
+      outputs = modePlan.run(opts.inputs, runOpts).outputs;
     }
     const latencies: number[] = [];
     const iterations: NodeTiming[][] = [];
@@ -243,7 +254,7 @@ export async function profileModel(model: Model, opts: ProfileOptions): Promise<
       opts.onProgress?.({ mode, phase: 'timed', iter: i + 1, of: opts.iters });
       await tick();
       const t0 = process.hrtime.bigint();
-      const r = plan.run(opts.inputs, { ...runOpts, timings: true });
+      const r = modePlan.run(opts.inputs, { ...runOpts, timings: true });
       latencies.push(Number(process.hrtime.bigint() - t0) / 1e6);
       iterations.push(r.timings);
       outputs = r.outputs;
@@ -262,6 +273,7 @@ export async function profileModel(model: Model, opts: ProfileOptions): Promise<
       ...(cmp.ok ? {} : { error: cmp.reason }),
       ops,
       timeline: timelineOf(iterations[medianIter]),
+      ...(graph ? { nodes: graph.model.graph.nodes.length, passes: graph.log } : {}),
     });
   }
   const peak = measureTargetPeak(opts.native, opts.threads);

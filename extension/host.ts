@@ -54,12 +54,12 @@ function settings(): Settings {
     const v = c.get<number>(key, dflt);
     return Number.isInteger(v) && v >= min ? v : dflt;
   };
-  const modes = c.get<string[]>('modes', ['baseline', 'eager']);
+  const modes = c.get<string[]>('modes', ['baseline', 'eager', 'graph']);
   return {
     threads: int('threads', 0, 0),
     iterations: int('iterations', 10, 1),
     warmup: int('warmup', 2, 0),
-    modes: Array.isArray(modes) && modes.length ? modes : ['baseline', 'eager'],
+    modes: Array.isArray(modes) && modes.length ? modes : ['baseline', 'eager', 'graph'],
   };
 }
 

@@ -121,9 +121,9 @@ describe('agent process', () => {
       code: 'failed',
       message: expect.stringContaining('missing-model.onnx'),
     });
-    await expect(agent.request({ type: 'profile', model: MNIST, modes: ['graph'], threads: 1, warmup: 0, iters: 1 })).rejects.toMatchObject({
+    await expect(agent.request({ type: 'profile', model: MNIST, modes: ['int4'], threads: 1, warmup: 0, iters: 1 })).rejects.toMatchObject({
       code: 'bad-request',
-      message: expect.stringContaining("mode 'graph' is planned"),
+      message: expect.stringContaining("mode 'int4' is planned"),
     });
     await expect(agent.request({ type: 'profile', model: MNIST, modes: ['eager'], threads: -1, warmup: 0, iters: 1 })).rejects.toMatchObject({ code: 'bad-request' });
     // Still alive after errors.

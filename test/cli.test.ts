@@ -36,7 +36,7 @@ describe('armml info', () => {
 
 describe('armml run', () => {
   const model = path.join(SHARED, 'models/mnist-8');
-  for (const mode of ['baseline', 'eager']) {
+  for (const mode of ['baseline', 'eager', 'graph']) {
     it(`reproduces mnist-8's reference outputs in ${mode} mode`, () => {
       for (const set of ['test_data_set_0', 'test_data_set_1', 'test_data_set_2']) {
         const out = path.join(tmp, `mnist-${mode}-${set}`);
@@ -80,6 +80,39 @@ describe('armml profile', () => {
     expect([...kernels(0)].join()).not.toEqual([...kernels(1)].join());
     const t = JSON.parse(fs.readFileSync(trace, 'utf8'));
     expect(t.traceEvents.filter((e: { ph: string }) => e.ph === 'X').length).toBe(2 * doc.model.nodes);
+  });
+
+  it('profiles graph mode beside eager with the pass log, turns a pass off, and lists the passes', () => {
+    const json = path.join(tmp, 'example.graph.json');
+    const r = armml('profile', 'example', '--modes', 'eager,graph', '--iters', '2', '--warmup', '1', '--json', json);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/graph · \d+ thread\(s\): median [\d.]+ ms/);
+    expect(r.stdout).toMatch(/^graph compiler: \d+ -> \d+ nodes$/m);
+    const doc = JSON.parse(fs.readFileSync(json, 'utf8'));
+    const schema = JSON.parse(fs.readFileSync(path.join(ROOT, 'schema/armml.profile-1.schema.json'), 'utf8'));
+    const validate = new Ajv({ allErrors: true, strict: false }).compile(schema);
+    expect(validate(doc), JSON.stringify(validate.errors)).toBe(true);
+    const graph = doc.runs.find((x: { mode: string }) => x.mode === 'graph');
+    expect(graph.outputs_ok).toBe(true);
+    expect(graph.nodes).toBeLessThan(doc.model.nodes);
+    expect(graph.passes.map((p: { pass: string }) => p.pass)).toContain('epilogue-fusion');
+    // The example's Conv -> BatchNormalization -> Clip chains run as one node, named after the user's Conv.
+    const fused = graph.ops.find((o: { op: string }) => o.op === 'Conv+BatchNormalization+Clip');
+    expect(fused, graph.ops.map((o: { op: string }) => o.op).join()).toBeDefined();
+    expect(doc.runs[0].ops.some((o: { node: string }) => o.node === fused.node)).toBe(true);
+
+    const off = armml('profile', 'example', '--modes', 'graph', '--iters', '1', '--warmup', '0', '--disable-pass', 'epilogue-fusion', '--json', json);
+    expect(off.status, off.stderr).toBe(0);
+    const offDoc = JSON.parse(fs.readFileSync(json, 'utf8'));
+    expect(offDoc.runs[0].passes.find((p: { pass: string }) => p.pass === 'epilogue-fusion').enabled).toBe(false);
+    expect(offDoc.runs[0].ops.some((o: { op: string }) => o.op.includes('Clip') && o.op !== 'Clip')).toBe(false);
+
+    const bad = armml('profile', 'example', '--disable-pass', 'fusion');
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toMatch(/--disable-pass: unknown pass 'fusion' \(passes: constant-folding, /);
+    const list = armml('profile', '--passes');
+    expect(list.status, list.stderr).toBe(0);
+    for (const p of ['constant-folding', 'conv-bn-folding', 'epilogue-fusion', 'dead-node-elimination']) expect(list.stdout).toContain(p);
   });
 
   it('refuses a mode that is not available yet, naming it', () => {

@@ -9,7 +9,7 @@ import type { Mode } from '../engine/ops/types.js';
 import { ROOT } from './support/paths.js';
 import { TORCH_MODELS, TORCH_MODELS_DIR, ensureTorchModels } from './support/torch-models.js';
 
-const MODES: Mode[] = ['baseline', 'eager'];
+const MODES: Mode[] = ['baseline', 'eager', 'graph'];
 const EXAMPLE = path.join(ROOT, 'examples/shapes-mobilenetv2');
 
 function expectReproduces(caseDir: string, mode: Mode): void {

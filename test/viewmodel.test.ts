@@ -92,11 +92,11 @@ describe('software stack', () => {
 
   it('lists graph passes when the run has them', () => {
     const view = stackView(tiny(), 2);
-    expect(view.layers.find((l) => l.id === 'passes')!.blocks.map((b) => `${b.label}: ${b.detail}`)).toEqual([
-      'fuse-conv-relu: 1 changed',
-      'prepack-weights: 2 changed',
+    // Passes that were turned off are not shown; compile time is no share of the run.
+    expect(view.layers.find((l) => l.id === 'passes')!.blocks.map((b) => `${b.label}: ${b.detail} (${b.share})`)).toEqual([
+      'epilogue-fusion: 2 changes · 5 -> 3 nodes · compiled in 1.5 ms (0)',
     ]);
-    expect(view.layers.find((l) => l.id === 'dispatcher')!.blocks[0].label).toBe('graph plan runner');
+    expect(view.layers.find((l) => l.id === 'dispatcher')!.blocks[0].label).toBe('compiled graph · fused nodes, eager kernels');
   });
 
   it('scales shares by op time when ops add up to more than the median latency', () => {

@@ -13,7 +13,12 @@ export interface TensorSequence {
 /** What flows along graph edges: a tensor, a sequence, or null for an empty optional. */
 export type Value = Tensor | TensorSequence | null;
 
-export type Mode = 'baseline' | 'eager';
+/**
+ * How a model runs. Ops see 'baseline' (the reference TypeScript loops) or 'eager' (native
+ * kernels); 'graph' runs the compiled graph (engine/compiler) with eager's kernels, so ops never
+ * see it.
+ */
+export type Mode = 'baseline' | 'eager' | 'graph';
 
 /** What an op reports about the kernel that ran, for the profile. */
 export interface KernelReport {

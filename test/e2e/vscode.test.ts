@@ -203,7 +203,7 @@ describe('VS Code end to end (code-server + Chromium)', () => {
     );
     profile = JSON.parse(fs.readFileSync(profileFile, 'utf8')) as ProfileDoc;
     expect(profile.model.path).toBe(path.join(dirs.workspace, MODEL_DIR, 'model.onnx'));
-    expect(profile.runs.map((r) => r.mode)).toEqual(['baseline', 'eager']);
+    expect(profile.runs.map((r) => r.mode)).toEqual(['baseline', 'eager', 'graph']);
     for (const r of profile.runs) {
       expect(r.outputs_ok, `${r.mode} outputs`).toBe(true);
       expect(r.latency_ms.median).toBeGreaterThan(0);

@@ -6,6 +6,8 @@ import { product } from '../util.js';
 import { sameDims, sameRun, type MemoKey } from '../memo.js';
 import type { PreparedConv2d } from '../../native.js';
 import { nativeFloat, nativeOptions, roundReduced, tsGemm, type NumArray } from './common.js';
+import { applyEpilogue, residualInput } from './epilogue.js';
+import type { ActivationName } from '../../native.js';
 
 export interface ConvGeometry {
   kernel: number[];
@@ -182,6 +184,7 @@ function convMemo(ctx: OpContext, x: Tensor, w: Tensor, b: Tensor | undefined): 
         group: g.group,
         outH: two ? outSpatial[0] : 1,
         outW: outSpatial[outSpatial.length - 1],
+        ...(ctx.node.fused?.act ? { act: ctx.node.fused.act as ActivationName, actAlpha: ctx.node.fused.actAlpha, actBeta: ctx.node.fused.actBeta } : {}),
       },
       nativeOptions(ctx),
     );
@@ -197,10 +200,13 @@ function convOp(ctx: OpContext, inputs: Parameters<OpEntry['impl']>[1]): Tensor 
   const b = optionalTensor(inputs, 2);
   const m = convMemo(ctx, x, w, b);
   const call = m.call;
+  // A node the graph compiler fused (Conv+BatchNormalization+Add+Relu...) adds input 3 and applies its activation.
+  const fused = ctx.node.fused;
+  const residual = residualInput(fused, optionalTensor(inputs, 3), x.dtype, m.outDims, 'Conv');
   if (call) {
     // The native convolution writes every output element (its GEMM runs with beta 0): no zero-fill.
     const out = new Tensor(x.dtype, m.outDims, allocate('float32', m.outSize, false));
-    const ns = call.run(x.data as Float32Array, w.data as Float32Array, b ? (b.data as Float32Array) : null, out.data as Float32Array);
+    const ns = call.run(x.data as Float32Array, w.data as Float32Array, b ? (b.data as Float32Array) : null, out.data as Float32Array, residual ? (residual.data as Float32Array) : null);
     roundReduced(out);
     ctx.report({ kernel: call.kernel, isa: call.isa, flops: m.flops, nativeNs: ns });
     return out;
@@ -208,6 +214,8 @@ function convOp(ctx: OpContext, inputs: Parameters<OpEntry['impl']>[1]): Tensor 
   const out = new Tensor(x.dtype, m.outDims);
   if (out.size === 0) return out;
   convGeneric(x, w, b, out, m.g, m.inSpatial, m.outDims.slice(2), ctx);
+  applyEpilogue(out, fused, residual);
+  roundReduced(out);
   return out;
 }
 

@@ -1,0 +1,94 @@
+// Graph mode against eager and against onnxruntime-node with all its graph optimizations, on the
+// PyTorch-exported CNNs and a BERT-style encoder, 2 threads, in one run: each engine in three
+// fresh processes (bench/eager-child.ts in eager and graph mode, bench/ort-child.mjs), taken in
+// turns; the best median of each is compared. Bars (the graph-mode issue): geomean graph/eager
+// speedup >= 1.5x; ResNet-18 and MobileNet-v2 in graph mode <= 0.9x onnxruntime 'all'.
+// Usage: npx tsx bench/graph-vs-eager.ts [--iters N] [--write]
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { loadModel } from '../engine/onnx/loader.js';
+import { loadNative } from '../engine/native.js';
+import { readDataSets } from '../engine/testdata/conformance.js';
+import { latencyStats, type LatencyStats } from '../engine/stats.js';
+import type { Tensor } from '../engine/tensor.js';
+import { ensureTorchModels, TORCH_MODELS_DIR } from '../test/support/torch-models.js';
+import { replaceSection } from './report.js';
+
+const ROOT = path.resolve(__dirname, '..');
+const args = process.argv.slice(2);
+const opt = (n: string) => (args.includes(n) ? args[args.indexOf(n) + 1] : undefined);
+const iters = Number(opt('--iters') ?? 20);
+const warmup = 15;
+const threads = Math.min(2, os.availableParallelism());
+const PROCESSES = 3;
+const MODELS = ['resnet18', 'mobilenet_v2', 'mobilenet_v3_small', 'squeezenet1_1', 'shufflenet_v2_x0_5', 'efficientnet_b0', 'regnet_y_400mf', 'bert_tiny_op17'];
+const VS_ORT = new Set(['resnet18', 'mobilenet_v2']);
+
+interface Run {
+  stats: LatencyStats;
+  ok?: boolean;
+  reason?: string;
+}
+
+function child(argv: string[]): Run {
+  const r = JSON.parse(execFileSync(process.execPath, argv, { encoding: 'utf8', maxBuffer: 16 << 20 })) as { ms: number[]; ok?: boolean; reason?: string };
+  return { stats: latencyStats(r.ms), ok: r.ok, reason: r.reason };
+}
+
+const best = (runs: Run[]) => runs.reduce((a, b) => (b.stats.median < a.stats.median ? b : a));
+
+function main(): void {
+  ensureTorchModels();
+  const cpu = loadNative().cpuInfo();
+  const f = (v: number) => v.toFixed(2);
+  const rows: string[] = [];
+  const speedups: number[] = [];
+  for (const name of MODELS) {
+    const dir = path.join(TORCH_MODELS_DIR, name);
+    const file = path.join(dir, 'model.onnx');
+    const model = loadModel(file);
+    const [set] = readDataSets(dir, model.graph.inputs, model.graph.outputs);
+    const input = set.inputs[0] as Tensor;
+    const inputFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'armml-graph-')), 'input.bin');
+    const data = input.data as Float32Array;
+    const ortOk = input.dtype === 'float32' && set.inputs.length === 1;
+    if (ortOk) fs.writeFileSync(inputFile, new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+    const counts = [String(threads), String(iters), String(warmup)];
+    const runs: Record<'eager' | 'graph' | 'ort', Run[]> = { eager: [], graph: [], ort: [] };
+    for (let p = 0; p < PROCESSES; p++) {
+      for (const mode of ['eager', 'graph'] as const) runs[mode].push(child(['--import', 'tsx', path.join(__dirname, 'eager-child.ts'), dir, ...counts, mode]));
+      if (ortOk) runs.ort.push(child([path.join(__dirname, 'ort-child.mjs'), file, inputFile, 'all', ...counts]));
+    }
+    fs.rmSync(path.dirname(inputFile), { recursive: true, force: true });
+    const [e, g] = [best(runs.eager), best(runs.graph)];
+    const o = runs.ort.length ? best(runs.ort) : undefined;
+    const speedup = e.stats.median / g.stats.median;
+    speedups.push(speedup);
+    const vsOrt = o ? g.stats.median / o.stats.median : undefined;
+    const bar = VS_ORT.has(name) && vsOrt !== undefined ? (vsOrt <= 0.9 ? 'met' : 'not met') : '';
+    const wrong = [...runs.eager, ...runs.graph].find((r) => !r.ok);
+    rows.push(
+      `| ${name} | ${f(e.stats.median)} | ${f(g.stats.median)} (${runs.graph.map((r) => f(r.stats.median)).join(' / ')}) | **${f(speedup)}x** | ` +
+        `${o ? f(o.stats.median) : '—'} | ${vsOrt !== undefined ? `${f(vsOrt)}x` : '—'} | ${bar} | ${wrong ? `no: ${wrong.reason}` : 'yes'} |`,
+    );
+    console.error(rows[rows.length - 1]);
+  }
+  const geomean = Math.exp(speedups.reduce((a, s) => a + Math.log(s), 0) / speedups.length);
+  const table = [
+    `Milliseconds per inference at ${threads} threads, the test_data_set_0 input of each model. Eager and graph mode (bench/eager-child.ts) and onnxruntime-node 1.30 with graphOptimizationLevel 'all' (bench/ort-child.mjs): ` +
+      `each of ${PROCESSES} fresh processes per engine, taken in turns, times ${iters} runs after ${warmup} warm-ups; the best median is compared. ` +
+      `Geomean graph/eager speedup: **${f(geomean)}x** (bar 1.5x: ${geomean >= 1.5 ? 'met' : 'not met'}). Bar for ResNet-18 and MobileNet-v2: graph <= 0.9x onnxruntime 'all'.`,
+    '',
+    "| model | eager ms | graph ms (3 processes) | graph speedup | ORT 'all' ms | graph / ORT 'all' | <= 0.9x | outputs match reference |",
+    '| --- | ---: | ---: | ---: | ---: | ---: | --- | --- |',
+    ...rows,
+  ].join('\n');
+  console.log(table);
+  if (args.includes('--write')) {
+    replaceSection(path.join(ROOT, 'BENCHMARKS.md'), 'graph-vs-eager', `npx tsx bench/graph-vs-eager.ts --iters ${iters} --write`, `${cpu.name} (${cpu.isa.join(' ')}), ${os.availableParallelism()} cores`, table);
+  }
+}
+
+main();

@@ -1,0 +1,37 @@
+// Graph mode's entry: compile a model for the inputs it is about to run on. One eager run records
+// every value's shape (so Shape chains fold and residual Adds fuse), then the passes run. The
+// compiled graph is valid for these input shapes, which is what a profile or a test case runs.
+import type { Model } from '../graph.js';
+import { Plan } from '../executor.js';
+import type { NativeBackend } from '../native.js';
+import type { Value } from '../ops/types.js';
+import { compileModel, type Compiled } from './compile.js';
+
+export interface GraphModeOptions {
+  threads: number;
+  native: NativeBackend;
+  signal?: AbortSignal;
+  /** Passes to turn off. */
+  disabled?: readonly string[];
+  /** An eager plan of `model` already made (else one is made for the shape run). */
+  plan?: Plan;
+}
+
+export function compileForInputs(model: Model, inputs: Value[], opts: GraphModeOptions): Compiled {
+  const shapes = new Map<string, readonly number[]>();
+  const plan = opts.plan ?? new Plan(model);
+  const r = plan.run(inputs, { mode: 'eager', threads: opts.threads, native: opts.native, signal: opts.signal, timings: true });
+  for (const t of r.timings) {
+    if (t.scope) continue;
+    t.node.outputs.forEach((o, k) => {
+      const dims = t.outputShapes[k];
+      if (o && dims) shapes.set(o, dims);
+    });
+  }
+  model.graph.inputs.forEach((vi, k) => {
+    const v = inputs[k];
+    if (v && !('kind' in v)) shapes.set(vi.name, v.dims);
+  });
+  for (const [name, t] of model.graph.initializers) shapes.set(name, t.dims);
+  return compileModel(model, { disabled: opts.disabled, shapes });
+}

@@ -1,0 +1,242 @@
+// The graph compiler (engine/compiler): each pass alone on a small model built for it, what it
+// must and must not rewrite, the pass log, and the compiled graph's outputs against eager's.
+import { describe, expect, it } from 'vitest';
+import { decodeModel } from '../engine/onnx/loader.js';
+import { Plan } from '../engine/executor.js';
+import { loadNative } from '../engine/native.js';
+import { Tensor } from '../engine/tensor.js';
+import type { Model } from '../engine/graph.js';
+import { compileModel, PASSES } from '../engine/compiler/compile.js';
+import { compileForInputs } from '../engine/compiler/graph-mode.js';
+import { buildModel, type ModelSpec } from './support/build-model.js';
+import { random } from './support/random.js';
+
+const native = loadNative();
+const f32 = (name: string, dims: number[], seed: number, positive = false) => {
+  const v = random(
+    dims.reduce((a, b) => a * b, 1),
+    seed,
+  );
+  return { name, dims, dataType: 1, floatData: Array.from(positive ? v.map((x) => Math.abs(x) + 0.5) : v) };
+};
+const floatAttr = (name: string, f: number) => ({ name, type: 1, f });
+const intAttr = (name: string, i: number) => ({ name, type: 2, i });
+const intsAttr = (name: string, ints: number[]) => ({ name, type: 7, ints });
+
+/** Only `keep` runs (the others turned off), with the shapes of a run on `x`. */
+function only(model: Model, keep: string[], x: Tensor) {
+  const disabled = PASSES.map((p) => p.name).filter((n) => !keep.includes(n));
+  return compileForInputs(model, [x], { threads: 2, native, disabled });
+}
+
+function expectSameOutputs(a: Model, b: Model, inputs: Tensor[]) {
+  const run = (m: Model) => new Plan(m).run(inputs, { mode: 'eager', threads: 2, native }).outputs as Tensor[];
+  const [ra, rb] = [run(a), run(b)];
+  expect(rb.map((t) => t.dims)).toEqual(ra.map((t) => t.dims));
+  ra.forEach((t, k) => {
+    const da = t.data as Float32Array;
+    const db = rb[k].data as Float32Array;
+    for (let i = 0; i < da.length; i++) expect(Math.abs(da[i] - db[i])).toBeLessThanOrEqual(1e-4 + 1e-3 * Math.abs(da[i]));
+  });
+}
+
+const io = (c: number, h: number, out = 'y', m = c) => ({
+  inputs: [{ name: 'x', dims: [1, c, h, h] }],
+  outputs: [{ name: out, dims: [1, m, h, h] }],
+});
+const conv = (inputs: string[], output: string, name = 'conv') => ({
+  op: 'Conv',
+  name,
+  inputs,
+  outputs: [output],
+  attrs: [intsAttr('pads', [1, 1, 1, 1])],
+});
+const bnInits = (c: number) => [f32('scale', [c], 3), f32('beta', [c], 4), f32('mean', [c], 5), f32('var', [c], 6, true)];
+const model = (spec: ModelSpec) => decodeModel(buildModel(spec), 'built.onnx');
+const xOf = (c: number, h: number) => new Tensor('float32', [1, c, h, h], random(c * h * h, 9));
+
+describe('graph compiler passes', () => {
+  it('conv-bn-folding folds a BatchNormalization into the Conv before it, into new tensors', () => {
+    const m = model({
+      ...io(4, 6),
+      nodes: [
+        conv(['x', 'w', 'b'], 'c'),
+        {
+          op: 'BatchNormalization',
+          name: 'bn',
+          inputs: ['c', 'scale', 'beta', 'mean', 'var'],
+          outputs: ['y'],
+          attrs: [floatAttr('epsilon', 1e-3)],
+        },
+      ],
+      initializers: [f32('w', [4, 4, 3, 3], 1), f32('b', [4], 2), ...bnInits(4)],
+    });
+    const before = Array.from(m.graph.initializers.get('w')!.data as Float32Array);
+    const x = xOf(4, 6);
+    const c = only(m, ['conv-bn-folding'], x);
+    expect(c.model.graph.nodes.map((n) => n.opType)).toEqual(['Conv']);
+    expect(c.model.graph.nodes[0].fused).toMatchObject({ ops: ['Conv', 'BatchNormalization'], nodes: ['conv', 'bn'] });
+    expect(c.log.find((l) => l.pass === 'conv-bn-folding')).toMatchObject({
+      enabled: true,
+      changes: 1,
+      nodes_before: 2,
+      nodes_after: 1,
+      notes: ['folded bn into conv'],
+    });
+    expect(Array.from(m.graph.initializers.get('w')!.data as Float32Array)).toEqual(before);
+    expect(m.graph.nodes).toHaveLength(2);
+    expectSameOutputs(m, c.model, [x]);
+  });
+
+  it('conv-bn-folding leaves a Conv whose output something else reads too', () => {
+    const m = model({
+      inputs: [{ name: 'x', dims: [1, 4, 6, 6] }],
+      outputs: [
+        { name: 'y', dims: [1, 4, 6, 6] },
+        { name: 'c', dims: [1, 4, 6, 6] },
+      ],
+      nodes: [
+        conv(['x', 'w'], 'c'),
+        { op: 'BatchNormalization', name: 'bn', inputs: ['c', 'scale', 'beta', 'mean', 'var'], outputs: ['y'] },
+      ],
+      initializers: [f32('w', [4, 4, 3, 3], 1), ...bnInits(4)],
+    });
+    const c = only(m, ['conv-bn-folding'], xOf(4, 6));
+    expect(c.model.graph.nodes).toHaveLength(2);
+    expect(c.log.find((l) => l.pass === 'conv-bn-folding')!.changes).toBe(0);
+  });
+
+  it('epilogue-fusion fuses a residual Add and Relu (ResNet) into the Conv, with the kernel doing both', () => {
+    const m = model({
+      ...io(4, 6),
+      nodes: [
+        conv(['x', 'w', 'b'], 'c'),
+        { op: 'Add', name: 'add', inputs: ['x', 'c'], outputs: ['s'] },
+        { op: 'Relu', name: 'relu', inputs: ['s'], outputs: ['y'] },
+      ],
+      initializers: [f32('w', [4, 4, 3, 3], 1), f32('b', [4], 2)],
+    });
+    const x = xOf(4, 6);
+    const c = only(m, ['epilogue-fusion'], x);
+    const [n] = c.model.graph.nodes;
+    expect(c.model.graph.nodes).toHaveLength(1);
+    expect(n.inputs).toEqual(['x', 'w', 'b', 'x']);
+    expect(n.fused).toMatchObject({ ops: ['Conv', 'Add', 'Relu'], residual: true, act: 'Relu' });
+    expectSameOutputs(m, c.model, [x]);
+    // Without the shapes of a run it cannot know the Add is not a broadcast: nothing fused.
+    const blind = compileModel(m, { disabled: PASSES.map((p) => p.name).filter((p) => p !== 'epilogue-fusion') });
+    expect(blind.model.graph.nodes).toHaveLength(3);
+  });
+
+  it('epilogue-fusion fuses Clip with constant bounds (ReLU6) and SiLU, and not a Clip of computed bounds', () => {
+    const relu6 = model({
+      ...io(3, 5),
+      nodes: [conv(['x', 'w'], 'c'), { op: 'Clip', name: 'clip', inputs: ['c', 'lo', 'hi'], outputs: ['y'] }],
+      initializers: [
+        f32('w', [3, 3, 3, 3], 1),
+        { name: 'lo', dims: [], dataType: 1, floatData: [0] },
+        { name: 'hi', dims: [], dataType: 1, floatData: [6] },
+      ],
+    });
+    const x = xOf(3, 5);
+    const c1 = only(relu6, ['epilogue-fusion'], x);
+    expect(c1.model.graph.nodes[0].fused).toMatchObject({ act: 'Clip', actAlpha: 0, actBeta: 6 });
+    expectSameOutputs(relu6, c1.model, [x]);
+    const silu = model({
+      ...io(3, 5),
+      nodes: [
+        conv(['x', 'w'], 'c'),
+        { op: 'Sigmoid', name: 'sig', inputs: ['c'], outputs: ['s'] },
+        { op: 'Mul', name: 'mul', inputs: ['c', 's'], outputs: ['y'] },
+      ],
+      initializers: [f32('w', [3, 3, 3, 3], 1)],
+    });
+    const c2 = only(silu, ['epilogue-fusion'], x);
+    expect(c2.model.graph.nodes.map((n) => n.fused?.ops.join('+'))).toEqual(['Conv+Sigmoid+Mul']);
+    expectSameOutputs(silu, c2.model, [x]);
+    const computed = model({
+      ...io(3, 5),
+      inputs: [
+        { name: 'x', dims: [1, 3, 5, 5] },
+        { name: 'hi', dims: [] },
+      ],
+      nodes: [conv(['x', 'w'], 'c'), { op: 'Clip', name: 'clip', inputs: ['c', '', 'hi'], outputs: ['y'] }],
+      initializers: [f32('w', [3, 3, 3, 3], 1)],
+    });
+    const c3 = compileModel(computed, {});
+    expect(c3.model.graph.nodes).toHaveLength(2);
+  });
+
+  it('identity-elimination rewires readers, but keeps an Identity that writes a graph output', () => {
+    const m = model({
+      inputs: [{ name: 'x', dims: [2] }],
+      outputs: [
+        { name: 'y', dims: [2] },
+        { name: 'z', dims: [2] },
+      ],
+      nodes: [
+        { op: 'Identity', name: 'id1', inputs: ['x'], outputs: ['a'] },
+        { op: 'Relu', name: 'relu', inputs: ['a'], outputs: ['y'] },
+        { op: 'Identity', name: 'id2', inputs: ['y'], outputs: ['z'] },
+      ],
+    });
+    const x = new Tensor('float32', [2], Float32Array.of(-1, 2));
+    const c = only(m, ['identity-elimination'], x);
+    expect(c.model.graph.nodes.map((n) => n.name)).toEqual(['relu', 'id2']);
+    expect(c.model.graph.nodes[0].inputs).toEqual(['x']);
+    expectSameOutputs(m, c.model, [x]);
+  });
+
+  it('constant-folding turns a Shape -> Gather -> Unsqueeze -> Concat -> Reshape chain into a constant shape', () => {
+    const m = model({
+      inputs: [{ name: 'x', dims: [2, 3, 4] }],
+      outputs: [{ name: 'y', dims: [2, 12] }],
+      nodes: [
+        { op: 'Shape', name: 'shape', inputs: ['x'], outputs: ['s'] },
+        { op: 'Gather', name: 'gather', inputs: ['s', 'zero'], outputs: ['n'], attrs: [intAttr('axis', 0)] },
+        { op: 'Unsqueeze', name: 'unsq', inputs: ['n', 'axes'], outputs: ['n1'] },
+        { op: 'Concat', name: 'concat', inputs: ['n1', 'minus1'], outputs: ['shape2'], attrs: [intAttr('axis', 0)] },
+        { op: 'Reshape', name: 'reshape', inputs: ['x', 'shape2'], outputs: ['y'] },
+      ],
+      initializers: [
+        { name: 'zero', dims: [], dataType: 7, int64Data: [0] },
+        { name: 'axes', dims: [1], dataType: 7, int64Data: [0] },
+        { name: 'minus1', dims: [1], dataType: 7, int64Data: [-1] },
+      ],
+    });
+    const x = new Tensor('float32', [2, 3, 4], random(24, 3));
+    const c = only(m, ['constant-folding'], x);
+    expect(c.model.graph.nodes.map((n) => n.opType)).toEqual(['Reshape']);
+    expect(Array.from(c.model.graph.initializers.get('shape2')!.data as BigInt64Array).map(Number)).toEqual([2, -1]);
+    expect(c.log[0].notes).toContain('folded Shape shape (shape [2,3,4])');
+    expectSameOutputs(m, c.model, [x]);
+  });
+
+  it('dead-node-elimination removes what nothing reads, and the initializers only it read', () => {
+    const m = model({
+      inputs: [{ name: 'x', dims: [2] }],
+      outputs: [{ name: 'y', dims: [2] }],
+      nodes: [
+        { op: 'Relu', name: 'relu', inputs: ['x'], outputs: ['y'] },
+        { op: 'Add', name: 'unused', inputs: ['x', 'k'], outputs: ['z'] },
+        { op: 'Neg', name: 'unused2', inputs: ['z'], outputs: ['w'] },
+      ],
+      initializers: [{ name: 'k', dims: [2], dataType: 1, floatData: [1, 2] }],
+    });
+    const c = only(m, ['dead-node-elimination'], new Tensor('float32', [2], Float32Array.of(1, -1)));
+    expect(c.model.graph.nodes.map((n) => n.name)).toEqual(['relu']);
+    expect(c.model.graph.initializers.has('k')).toBe(false);
+  });
+
+  it('logs every pass in order, turned-off ones as off, and refuses an unknown pass name', () => {
+    const m = model({
+      inputs: [{ name: 'x', dims: [2] }],
+      outputs: [{ name: 'y', dims: [2] }],
+      nodes: [{ op: 'Relu', inputs: ['x'], outputs: ['y'] }],
+    });
+    const c = compileModel(m, { disabled: ['epilogue-fusion'] });
+    expect(c.log.map((l) => l.pass)).toEqual(PASSES.map((p) => p.name));
+    expect(c.log.find((l) => l.pass === 'epilogue-fusion')).toMatchObject({ enabled: false, changes: 0 });
+    expect(() => compileModel(m, { disabled: ['fusion'] })).toThrow(/unknown pass 'fusion' \(passes: constant-folding, /);
+  });
+});
