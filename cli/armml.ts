@@ -20,7 +20,7 @@ import { diffReport, diffWarnings, profileReport, table } from './format.js';
 import { BENCH_KINDS, benchRows, isBenchKind, peakLine, runBench } from '../engine/bench.js';
 import { parseProfileDoc } from '../common/profile-file.js';
 import { diffProfiles } from '../common/diff.js';
-import type { ProfileDoc } from '../engine/profile.js';
+import type { ProfileDoc } from '../common/profile.js';
 
 /** The package root: one level above both `cli/` (sources) and `dist/` (bundle). */
 const ROOT = path.resolve(__dirname, '..');

@@ -1,5 +1,5 @@
 // Plain-text tables for the terminal.
-import type { ModeRun, OpRow, ProfileDoc } from '../engine/profile.js';
+import type { ModeRun, OpRow, ProfileDoc } from '../common/profile.js';
 import type { ModeDiff, OneSidedOp, ProfileDiff, ProfileSide } from '../common/diff.js';
 
 export function table(header: string[], rows: string[][], rightAlign: boolean[] = []): string {

@@ -1,6 +1,6 @@
 // Kernel and run classification for the profile views: which family a kernel belongs to, one
 // spelling per ISA, which run a view opens on and how profiles are labelled side by side.
-import type { ProfileDoc } from '../engine/profile.js';
+import type { ProfileDoc } from './profile.js';
 
 // ---------------------------------------------------------------- classification
 

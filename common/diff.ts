@@ -4,7 +4,7 @@
 // The gate rule is deliberately two-sided. Timings on one machine drift 10–20% from run to run, so
 // a median moving past the threshold is not enough: B's p10 must also sit above A's p90 (the middle
 // 80% of the samples do not overlap) before a mode is called slower; faster is the mirror image.
-import type { ModeRun, OpRow, ProfileDoc } from '../engine/profile.js';
+import type { ModeRun, OpRow, ProfileDoc } from './profile.js';
 
 export const DIFF_SCHEMA = 'armml.diff/1';
 

@@ -11,7 +11,7 @@
 //   with polyline points, and the canvas size. Send it to the webview as window.ARMML_GRAPH or
 //   as a message {type: 'graph', graph}.
 import type { AttrValue, Graph, Model, Node, ValueType } from '../engine/graph.js';
-import type { ModeRun, OpRow } from '../engine/profile.js';
+import type { ModeRun, OpRow } from './profile.js';
 import { layout } from './graph-layout.js';
 
 export const GRAPHVIEW_SCHEMA = 'armml.graphview/1';
@@ -256,6 +256,8 @@ function indexRows(run: ModeRun | undefined): Map<string, OpRow> {
   const rows = new Map<string, OpRow>();
   // Nodes inside If/Loop bodies carry a scope and are not part of the top-level graph.
   for (const r of run?.ops ?? []) if (!r.scope && !rows.has(r.node)) rows.set(r.node, r);
+  // A graph-mode step the compiler fused stands for each of the file's nodes in it.
+  for (const r of run?.ops ?? []) for (const n of r.scope ? [] : (r.fused ?? [])) if (!rows.has(n)) rows.set(n, r);
   return rows;
 }
 

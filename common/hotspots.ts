@@ -11,7 +11,7 @@
 //   HotspotReport = { mode, files: [{path, hotspots: Hotspot[] (by line)}], unmatched: HotspotOp[] }
 //   Hotspot = { line (1-based), label, ms, share, heat (0..1, hottest line = 1), hover (markdown), ops }
 //   modulePathOf(nodeName) -> 'layer1.0.conv1' | undefined, exported for reuse and tests.
-import type { OpRow, ProfileDoc } from '../engine/profile.js';
+import type { OpRow, ProfileDoc } from './profile.js';
 
 export interface SourceFile {
   path: string;

@@ -1,10 +1,8 @@
 // Reading `armml.profile/1` files written by someone else (the CLI, CI, an older or newer build):
 // shared by the extension host and the CLI, so a bad file gets the same one-line reason in both.
-// The schema name is repeated here rather than imported from engine/profile.ts, so that the
-// extension host's bundle does not pull in the engine; a test keeps the two equal.
-import type { ProfileDoc } from '../engine/profile.js';
+import { PROFILE_SCHEMA, type ProfileDoc } from './profile.js';
 
-export const PROFILE_SCHEMA = 'armml.profile/1';
+export { PROFILE_SCHEMA };
 
 export class ProfileFileError extends Error {}
 

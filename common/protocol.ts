@@ -8,8 +8,8 @@
 // Host <-> webview: plain objects through postMessage (ToWebview / FromWebview below).
 //
 // This file only imports types, so every bundle (node, browser) can include it at no cost.
-import type { ModeRun, ProfileDoc } from '../engine/profile.js';
-import type { CpuInfo, KernelVariantInfo } from '../engine/native.js';
+import type { ModeRun, ProfileDoc } from './profile.js';
+import type { CpuInfo, KernelVariantInfo } from './profile.js';
 import type { GraphView } from './graphview.js';
 
 /** Bumped when a message changes incompatibly; the host refuses an agent that speaks another. */

@@ -1,7 +1,7 @@
 // View models of `armml.profile/1` documents for the profile webview and the HTML report.
 // Pure functions: no DOM, no vscode, so they are unit-tested with small fixtures and the webview
 // only draws what they return.
-import type { ModeRun, OpRow, ProfileDoc } from '../engine/profile.js';
+import type { ModeRun, OpRow, ProfileDoc } from './profile.js';
 import { formatShapes } from './format.js';
 import { defaultRunIndex, kernelFamily, normalizeIsa, profileLabels, profileThreads } from './classify.js';
 

@@ -1,35 +1,16 @@
 // The typed wrapper around the native addon `armml` (kernels, CPU detection, timers).
 // Arguments are validated here so mistakes surface as clear JS errors naming the parameter; the
 // addon re-checks lengths so a bug on this side can never become an out-of-bounds write.
+import type { CpuInfo, KernelVariantInfo } from '../common/profile.js';
+
+export type { CpuInfo, KernelVariantInfo };
 import fs from 'node:fs';
 import path from 'node:path';
 import { preparedCalls, type CallAddon, type PreparedCalls } from './native-calls.js';
 
 export type { Conv2dCallParams, GemmCallParams, PreparedBinary, PreparedConv2d, PreparedGemm, PreparedKernel, PreparedUnary } from './native-calls.js';
 
-export interface CpuInfo {
-  arch: string;
-  vendor: string;
-  name: string;
-  /** AArch64 MIDR_EL1 as hex, e.g. `0x414fd0c1`. */
-  midr?: string;
-  /** e.g. ['avx2', 'fma'] or ['neon', 'dotprod', 'i8mm', 'bf16', 'sve', 'sve2']. */
-  isa: string[];
-  cores: number;
-}
 
-export interface KernelVariantInfo {
-  name: string;
-  family: string;
-  isa: string;
-  mr: number;
-  nr: number;
-  kr: number;
-  sr: number;
-  reference: boolean;
-  supported: boolean;
-  selected: boolean;
-}
 
 export interface KernelRun {
   kernel: string;

@@ -5,95 +5,22 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Model } from './graph.js';
 import { Plan, type NodeTiming } from './executor.js';
-import type { Mode, Value } from './ops/types.js';
+import type { Value } from './ops/types.js';
 import type { NativeBackend } from './native.js';
-import { latencyStats, median, type LatencyStats } from './stats.js';
+import { latencyStats, median } from './stats.js';
 import { compareOutputs, DEFAULT_TOLERANCE, type Tolerance } from './testdata/conformance.js';
 import { bindInputs } from './inputs.js';
-import { checkPassNames, type PassLogEntry } from './compiler/compile.js';
+import { checkPassNames } from './compiler/compile.js';
 import { compileForInputs } from './compiler/graph-mode.js';
+// The document's types are the contract in common/profile.ts; re-exported for the engine's callers.
+import { PROFILE_SCHEMA, type Mode, type ModeRun, type OpRow, type ProfileDoc, type TargetInfo, type TargetPeak, type TimelineEvent } from '../common/profile.js';
 
-export const PROFILE_SCHEMA = 'armml.profile/1';
+export { PROFILE_SCHEMA };
+export type { ModeRun, OpRow, ProfileDoc, TargetInfo, TargetPeak, TimelineEvent };
 
 /** Modes this build can run; the others of DESIGN.md are planned. */
 export const AVAILABLE_MODES: readonly Mode[] = ['baseline', 'eager', 'graph'];
 export const PLANNED_MODES = ['int8', 'int4', 'bf16'] as const;
-
-export interface OpRow {
-  node: string;
-  op: string;
-  kernel: string;
-  isa: string;
-  /** Calls per iteration (more than 1 inside loops). */
-  calls: number;
-  /** Median time per iteration, milliseconds. */
-  ms: number;
-  /** Fraction of the run's summed op time. */
-  share: number;
-  flops: number;
-  bytes: number;
-  gflops: number;
-  shapes: (number[] | null)[];
-  /** Enclosing subgraph owners (If/Loop/Scan), when the node is inside one. */
-  scope?: string;
-  source?: string;
-}
-
-export interface ModeRun {
-  mode: Mode;
-  threads: number;
-  latency_ms: LatencyStats;
-  outputs_ok: boolean;
-  max_abs_err: number;
-  /** What the outputs were checked against. */
-  checked_against: 'reference' | 'baseline';
-  error?: string;
-  ops: OpRow[];
-  /** One iteration (the one of median latency), node by node, for timelines and traces. */
-  timeline: TimelineEvent[];
-  /** Graph mode: the nodes of the compiled graph, and what each compiler pass did. */
-  nodes?: number;
-  passes?: PassLogEntry[];
-}
-
-export interface TimelineEvent {
-  node: string;
-  op: string;
-  kernel: string;
-  scope?: string;
-  start_ms: number;
-  dur_ms: number;
-}
-
-export interface TargetInfo {
-  host: string;
-  os: string;
-  arch: string;
-  cpu: { name: string; vendor?: string; midr?: string };
-  isa: string[];
-  threads: number;
-  /** Roofs measured on this machine during the run, at the optimized modes' thread count. */
-  peak?: TargetPeak;
-}
-
-export interface TargetPeak {
-  /** fp32 FMA peak, GFLOP/s, all `threads` together. */
-  gflops: number;
-  /** Memory read bandwidth, GB/s, all `threads` together. */
-  gbps: number;
-  threads: number;
-  measured_ms: number;
-}
-
-export interface ProfileDoc {
-  schema: typeof PROFILE_SCHEMA;
-  tool: { name: string; version: string };
-  created: string;
-  target: TargetInfo;
-  model: { path: string; name: string; sha256: string; nodes: number; params: number; flops: number; producer?: string; opsets: Record<string, number> };
-  settings: { warmup: number; iters: number; inputs: string };
-  runs: ModeRun[];
-}
 
 export interface ProfileProgress {
   mode: Mode;
@@ -192,6 +119,7 @@ function aggregate(iterations: NodeTiming[][]): OpRow[] {
       gflops: ms > 0 ? e.flops / (ms * 1e6) : 0,
       shapes: t.inputShapes,
       ...(t.scope ? { scope: t.scope } : {}),
+      ...(t.node.fused ? { fused: t.node.fused.nodes } : {}),
     });
   }
   const total = rows.reduce((a, r) => a + r.ms, 0);

@@ -1,12 +1,8 @@
 // Order statistics over repeated timings.
 
-export interface LatencyStats {
-  n: number;
-  median: number;
-  p10: number;
-  p90: number;
-  min: number;
-}
+import type { LatencyStats } from '../common/profile.js';
+
+export type { LatencyStats };
 
 /** Linear-interpolated quantile of sorted values. */
 function quantile(sorted: number[], q: number): number {

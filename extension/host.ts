@@ -8,7 +8,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import * as vscode from 'vscode';
-import type { ProfileDoc } from '../engine/profile.js';
+import type { ProfileDoc } from '../common/profile.js';
 import type { InfoResult } from '../common/protocol.js';
 import { RequestError } from '../common/protocol.js';
 import { AgentClient, forkAgent } from './agent-client.js';

@@ -2,8 +2,8 @@
 // status bar text, which models to offer, the in-memory profile history. Profile-file validation
 // lives in common/profile-file.ts (the CLI reads the same files) and is re-exported here.
 import path from 'node:path';
-import type { CpuInfo, KernelVariantInfo } from '../engine/native.js';
-import type { ModeRun, ProfileDoc } from '../engine/profile.js';
+import type { CpuInfo, KernelVariantInfo } from '../common/profile.js';
+import type { ModeRun, ProfileDoc } from '../common/profile.js';
 import type { InfoResult, ProgressEvent } from '../common/protocol.js';
 
 export { PROFILE_SCHEMA, ProfileFileError, parseProfileDoc } from '../common/profile-file.js';

@@ -3,7 +3,7 @@
 import fs from 'node:fs';
 import crypto from 'node:crypto';
 import * as vscode from 'vscode';
-import type { ModeRun } from '../engine/profile.js';
+import type { ModeRun } from '../common/profile.js';
 import type { FromWebview, ToWebview } from '../common/protocol.js';
 import type { AgentClient } from './agent-client.js';
 import { webviewPage } from './logic.js';

@@ -7,7 +7,7 @@
 import fs from 'node:fs';
 import crypto from 'node:crypto';
 import * as vscode from 'vscode';
-import type { ProfileDoc } from '../engine/profile.js';
+import type { ProfileDoc } from '../common/profile.js';
 import type { FromWebview, ToWebview, WebviewView } from '../common/protocol.js';
 import { profilesSummaryHtml, webviewPage } from './logic.js';
 

@@ -1,7 +1,7 @@
 // Shows where a profile's time goes in Python sources: CodeLens labels, hovers and gutter heat,
 // computed by common/hotspots.ts from the newest profile and the workspace's .py files.
 import * as vscode from 'vscode';
-import type { ProfileDoc } from '../engine/profile.js';
+import type { ProfileDoc } from '../common/profile.js';
 import { computeHotspots, type Hotspot, type HotspotReport } from '../common/hotspots.js';
 
 const HEAT_LEVELS = 5;

@@ -63,6 +63,15 @@ describe('buildGraphView on a small graph', () => {
     expect(view.totalMs).toBeCloseTo(5);
   });
 
+  it("shows a graph-mode step the compiler fused on each of the file's nodes in it", () => {
+    const row = { node: 'mm', op: 'MatMul+Relu', kernel: 'k_fused', isa: 'avx512f', calls: 1, ms: 2, share: 0.8, flops: 0, bytes: 0, gflops: 0, shapes: [[2, 4], [4, 3]], fused: ['mm', 'relu'] };
+    const run = { mode: 'graph', ops: [row, { ...row, node: 'softmax', op: 'Softmax', kernel: 'k_sm', ms: 0.5, share: 0.2, fused: undefined }] } as unknown as ModeRun;
+    const byId = new Map(buildGraphView(model, run).nodes.map((n) => [n.id, n]));
+    expect(byId.get('relu')!.kernel).toBe('k_fused');
+    expect(byId.get('relu')!.heat).toBe(byId.get('mm')!.heat);
+    expect(byId.get('softmax')!.kernel).toBe('k_sm');
+  });
+
   it('stacks a chain top to bottom with edges from bottom to top border', () => {
     const view = buildGraphView(model);
     const ys = view.nodes.map((n) => n.y);

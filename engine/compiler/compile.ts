@@ -3,6 +3,9 @@
 // the model graph mode runs. Any pass can be turned off by name to show what it contributes.
 import type { Model } from '../graph.js';
 import type { Pass } from './pass.js';
+import type { PassLogEntry } from '../../common/profile.js';
+
+export type { PassLogEntry };
 import { workingCopy } from './ir.js';
 import { GraphError, verifyGraph } from './verify.js';
 import { constantFolding } from './passes/constant-folding.js';
@@ -14,17 +17,6 @@ import { deadNodeElimination } from './passes/dead-nodes.js';
 /** The passes, in the order they run. */
 export const PASSES: readonly Pass[] = [constantFolding, identityElimination, convBatchNormFolding, epilogueFusion, deadNodeElimination];
 
-/** One pass's line in the profile's pass log. */
-export interface PassLogEntry {
-  pass: string;
-  /** False when turned off (--disable-pass); the counts are then equal and notes empty. */
-  enabled: boolean;
-  nodes_before: number;
-  nodes_after: number;
-  changes: number;
-  notes: string[];
-  ms: number;
-}
 
 export interface CompileOptions {
   /** Pass names to skip. */

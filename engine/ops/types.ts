@@ -13,12 +13,9 @@ export interface TensorSequence {
 /** What flows along graph edges: a tensor, a sequence, or null for an empty optional. */
 export type Value = Tensor | TensorSequence | null;
 
-/**
- * How a model runs. Ops see 'baseline' (the reference TypeScript loops) or 'eager' (native
- * kernels); 'graph' runs the compiled graph (engine/compiler) with eager's kernels, so ops never
- * see it.
- */
-export type Mode = 'baseline' | 'eager' | 'graph';
+import type { Mode } from '../../common/profile.js';
+
+export type { Mode };
 
 /** What an op reports about the kernel that ran, for the profile. */
 export interface KernelReport {

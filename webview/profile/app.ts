@@ -2,7 +2,7 @@
 // drawn when first shown and redrawn only when the profile, the run or the width changes; the op
 // table is filled at once because it is virtualized and is what people open first.
 import type { WebviewView } from '../../common/protocol.js';
-import type { ProfileDoc } from '../../engine/profile.js';
+import type { ProfileDoc } from '../../common/profile.js';
 import { formatMs, formatSpeedup } from '../../common/format.js';
 import {
   defaultRunIndex,

@@ -10,7 +10,7 @@ import '@vscode-elements/elements/dist/vscode-option/index.js';
 import '@vscode-elements/elements/dist/vscode-button/index.js';
 import './profile.css';
 import type { FromWebview, ToWebview, WebviewView } from '../../common/protocol.js';
-import type { ProfileDoc } from '../../engine/profile.js';
+import type { ProfileDoc } from '../../common/profile.js';
 import { ProfileApp, VIEWS } from './app.js';
 
 // Modules are evaluated before this line: the bundle has loaded and is about to draw.
