@@ -37,6 +37,8 @@ export interface Node {
 export interface FusedInfo {
   ops: string[];
   nodes: string[];
+  /** MatMul: input 2 is a bias of N values added to every row (Conv's bias is its own input 2). */
+  bias?: boolean;
   act?: string;
   actAlpha?: number;
   actBeta?: number;

@@ -167,6 +167,52 @@ describe('graph compiler passes', () => {
     expect(c3.model.graph.nodes).toHaveLength(2);
   });
 
+  it('epilogue-fusion fuses a MatMul bias, a residual Add and the exported Gelu (x * 0.5 * (1 + Erf(x / sqrt 2)))', () => {
+    const scalar = (name: string, v: number) => ({ name, dims: [], dataType: 1, floatData: [v] });
+    const m = model({
+      inputs: [{ name: 'x', dims: [1, 5, 8] }],
+      outputs: [{ name: 'y', dims: [1, 5, 8] }],
+      nodes: [
+        { op: 'MatMul', name: 'mm', inputs: ['x', 'w'], outputs: ['h'] },
+        { op: 'Add', name: 'bias', inputs: ['bvec', 'h'], outputs: ['hb'] },
+        { op: 'Add', name: 'res', inputs: ['hb', 'x'], outputs: ['r'] },
+        { op: 'Div', name: 'div', inputs: ['r', 'sqrt2'], outputs: ['d'] },
+        { op: 'Erf', name: 'erf', inputs: ['d'], outputs: ['e'] },
+        { op: 'Add', name: 'add1', inputs: ['e', 'one'], outputs: ['e1'] },
+        { op: 'Mul', name: 'mul1', inputs: ['r', 'e1'], outputs: ['p'] },
+        { op: 'Mul', name: 'mul2', inputs: ['p', 'half'], outputs: ['y'] },
+      ],
+      initializers: [f32('w', [8, 8], 1), f32('bvec', [8], 2), scalar('sqrt2', Math.SQRT2), scalar('one', 1), scalar('half', 0.5)],
+    });
+    const x = new Tensor('float32', [1, 5, 8], random(40, 4));
+    const c = only(m, ['epilogue-fusion'], x);
+    expect(c.model.graph.nodes).toHaveLength(1);
+    const [n] = c.model.graph.nodes;
+    expect(n.inputs).toEqual(['x', 'w', 'bvec', 'x']);
+    expect(n.fused).toMatchObject({
+      ops: ['MatMul', 'Add', 'Add', 'Div', 'Erf', 'Add', 'Mul', 'Mul'],
+      bias: true,
+      residual: true,
+      act: 'Gelu',
+    });
+    expectSameOutputs(m, c.model, [x]);
+    // A different constant is not Gelu: the Div stays unfused.
+    const notGelu = model({
+      inputs: [{ name: 'x', dims: [1, 5, 8] }],
+      outputs: [{ name: 'y', dims: [1, 5, 8] }],
+      nodes: [
+        { op: 'MatMul', name: 'mm', inputs: ['x', 'w'], outputs: ['r'] },
+        { op: 'Div', name: 'div', inputs: ['r', 'two'], outputs: ['d'] },
+        { op: 'Erf', name: 'erf', inputs: ['d'], outputs: ['e'] },
+        { op: 'Add', name: 'add1', inputs: ['e', 'one'], outputs: ['e1'] },
+        { op: 'Mul', name: 'mul1', inputs: ['r', 'e1'], outputs: ['p'] },
+        { op: 'Mul', name: 'mul2', inputs: ['p', 'half'], outputs: ['y'] },
+      ],
+      initializers: [f32('w', [8, 8], 1), scalar('two', 2), scalar('one', 1), scalar('half', 0.5)],
+    });
+    expect(only(notGelu, ['epilogue-fusion'], x).model.graph.nodes).toHaveLength(6);
+  });
+
   it('identity-elimination rewires readers, but keeps an Identity that writes a graph output', () => {
     const m = model({
       inputs: [{ name: 'x', dims: [2] }],

@@ -17,7 +17,6 @@ import { deadNodeElimination } from './passes/dead-nodes.js';
 /** The passes, in the order they run. */
 export const PASSES: readonly Pass[] = [constantFolding, identityElimination, convBatchNormFolding, epilogueFusion, deadNodeElimination];
 
-
 export interface CompileOptions {
   /** Pass names to skip. */
   disabled?: readonly string[];

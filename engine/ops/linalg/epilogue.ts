@@ -6,6 +6,7 @@ import type { FusedInfo } from '../../graph.js';
 import type { DType, Tensor } from '../../tensor.js';
 import { OpError } from '../types.js';
 import type { NumArray } from './common.js';
+import { erf } from '../elementwise/unary.js';
 
 /** The activations a fused epilogue may name, with the TypeScript formula of each. */
 export const FUSABLE_ACTIVATIONS: Record<string, (x: number, alpha: number, beta: number) => number> = {
@@ -16,6 +17,8 @@ export const FUSABLE_ACTIVATIONS: Record<string, (x: number, alpha: number, beta
   HardSwish: (x) => (x * Math.max(0, Math.min(6, x + 3))) / 6,
   HardSigmoid: (x, alpha, beta) => Math.max(0, Math.min(1, alpha * x + beta)),
   LeakyRelu: (x, alpha) => (x < 0 ? alpha * x : x),
+  Gelu: (x) => 0.5 * x * (1 + erf(x / Math.SQRT2)),
+  GeluTanh: (x) => 0.5 * x * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (x + 0.044715 * x * x * x))),
 };
 
 /** The residual input of a fused node: present, and laid out exactly like the output. */

@@ -1,10 +1,11 @@
 // MatMul (numpy semantics: 1-D promotion, broadcast batch dims) and Gemm.
 import { Tensor, allocate, isBigIntType, type DType } from '../../tensor.js';
-import type { PreparedGemm } from '../../native.js';
+import type { ActivationName, PreparedGemm } from '../../native.js';
 import { sameDims, sameRun, type MemoKey } from '../memo.js';
-import { OpError, optionalTensor, tensorInput, type OpContext, type OpEntry } from '../types.js';
+import { OpError, optionalTensor, tensorInput, type OpContext, type OpEntry, type Value } from '../types.js';
 import { broadcastShapes, product } from '../util.js';
 import { bigGemm, nativeFloat, nativeOptions, roundReduced, tsGemm, type NumArray } from './common.js';
+import { applyEpilogue, residualInput } from './epilogue.js';
 
 function checkSameType(a: Tensor, b: Tensor, op: string): void {
   if (a.dtype !== b.dtype) throw new OpError(`${op}: inputs have different element types ${a.dtype} and ${b.dtype}`);
@@ -53,6 +54,8 @@ interface MatMulMemo extends MemoKey {
   call?: PreparedGemm;
   /** Otherwise one GEMM per output matrix, on views picked by these batch offsets. */
   each?: { call: PreparedGemm; ai: Int32Array; bi: Int32Array };
+  /** True when `call` applies the node's fused epilogue itself. */
+  epilogue?: boolean;
 }
 
 function matmulMemo(ctx: OpContext, a: Tensor, b: Tensor): MatMulMemo {
@@ -81,8 +84,12 @@ function matmulMemo(ctx: OpContext, a: Tensor, b: Tensor): MatMulMemo {
   if (nativeFloat(a)) {
     const opts = nativeOptions(ctx);
     if (bCount === 1) {
-      // B shared by every batch entry: the batch folds into the rows of one GEMM.
-      memo.call = ctx.native.prepareGemm({ M: batch * M, N, K }, opts);
+      // B shared by every batch entry: the batch folds into the rows of one GEMM, which also
+      // applies a fused epilogue (graph mode's MatMul+Add+Gelu...).
+      const f = ctx.node.fused;
+      const act = f?.act ? { act: f.act as ActivationName, actAlpha: f.actAlpha, actBeta: f.actBeta } : {};
+      memo.call = ctx.native.prepareGemm({ M: batch * M, N, K, ...act }, opts);
+      memo.epilogue = true;
     } else if (bCount === batch && (aCount === 1 || aCount === batch)) {
       memo.call = ctx.native.prepareGemm({ M, N, K, batch, strideA: aCount === 1 ? 0 : M * K, strideB: K * N, strideC: M * N }, opts);
     } else {
@@ -92,6 +99,33 @@ function matmulMemo(ctx: OpContext, a: Tensor, b: Tensor): MatMulMemo {
   }
   ctx.memo = memo;
   return memo;
+}
+
+/** A node the graph compiler fused: + bias (input 2, N values), + residual (input 3), then the activation. */
+function fusedMatmul(ctx: OpContext, inputs: (Value | undefined)[]): Tensor {
+  const fused = ctx.node.fused!;
+  const a = tensorInput(inputs, 0, 'A');
+  const b = tensorInput(inputs, 1, 'B');
+  const m = matmulMemo(ctx, a, b);
+  const bias = fused.bias ? tensorInput(inputs, 2, 'bias') : undefined;
+  if (bias && (bias.size !== m.N || bias.dtype !== a.dtype)) throw new OpError(`MatMul: the fused bias must hold ${m.N} ${a.dtype} values, got [${bias.dims.join(',')}] ${bias.dtype}`);
+  const residual = residualInput(fused, optionalTensor(inputs, 3), a.dtype, m.outDims, 'MatMul');
+  if (m.call && m.epilogue) {
+    const out = new Tensor(a.dtype, m.outDims, allocate('float32', product(m.outDims), false));
+    const ns = m.call.run(a.data as Float32Array, b.data as Float32Array, out.data as Float32Array, bias ? (bias.data as Float32Array) : null, residual ? (residual.data as Float32Array) : null);
+    roundReduced(out);
+    ctx.report({ kernel: m.call.kernel, isa: m.call.isa, flops: m.flops, nativeNs: ns });
+    return out;
+  }
+  const out = matmul(ctx, a, b);
+  if (bias) {
+    const d = out.data as NumArray;
+    const bd = bias.data as NumArray;
+    for (let i = 0; i < d.length; i++) d[i] += bd[i % m.N];
+  }
+  applyEpilogue(out, fused, residual);
+  roundReduced(out);
+  return out;
 }
 
 function matmul(ctx: OpContext, a: Tensor, b: Tensor): Tensor {
@@ -263,6 +297,6 @@ function gemmOp(ctx: OpContext, inputs: Parameters<OpEntry['impl']>[1]): Tensor 
 }
 
 export const ops: OpEntry[] = [
-  { op: 'MatMul', domain: '', since: 1, impl: (ctx, inputs) => [matmul(ctx, tensorInput(inputs, 0, 'A'), tensorInput(inputs, 1, 'B'))] },
+  { op: 'MatMul', domain: '', since: 1, impl: (ctx, inputs) => [ctx.node.fused ? fusedMatmul(ctx, inputs) : matmul(ctx, tensorInput(inputs, 0, 'A'), tensorInput(inputs, 1, 'B'))] },
   { op: 'Gemm', domain: '', since: 1, impl: (ctx, inputs) => [gemmOp(ctx, inputs)] },
 ];
