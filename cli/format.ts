@@ -59,7 +59,8 @@ export function passTable(run: ModeRun, nodes: number): string {
     p.enabled ? p.ms.toFixed(1) : '',
     p.notes[0] ? truncate(p.notes[0] + (p.notes.length > 1 ? ` (+${p.notes.length - 1} more)` : ''), 70) : '',
   ]);
-  return `graph compiler: ${nodes} -> ${run.nodes ?? nodes} nodes\n${table(['pass', 'changes', 'nodes', 'ms', 'first change'], rows, [false, true, false, true, false])}`;
+  const mem = run.memory ? `; memory plan: ${(run.memory.arena_bytes / 2 ** 20).toFixed(2)} MiB arena for ${run.memory.values} values (peak live ${(run.memory.peak_live_bytes / 2 ** 20).toFixed(2)} MiB)` : '';
+  return `graph compiler: ${nodes} -> ${run.nodes ?? nodes} nodes${mem}\n${table(['pass', 'changes', 'nodes', 'ms', 'first change'], rows, [false, true, false, true, false])}`;
 }
 
 // ---------------------------------------------------------------- armml diff

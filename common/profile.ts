@@ -33,6 +33,17 @@ export interface PassLogEntry {
   ms: number;
 }
 
+/** Graph mode's static memory plan: one arena for every intermediate value of a run. */
+export interface MemoryPlanInfo {
+  /** Bytes of the arena with every value at its planned offset. */
+  arena_bytes: number;
+  /** Most bytes alive at once (the floor for any placement). */
+  peak_live_bytes: number;
+  /** Values placed in the arena, and values left out (no size known). */
+  values: number;
+  unplanned: number;
+}
+
 export interface OpRow {
   node: string;
   op: string;
@@ -73,6 +84,7 @@ export interface ModeRun {
   /** Graph mode: the nodes of the compiled graph, and what each compiler pass did. */
   nodes?: number;
   passes?: PassLogEntry[];
+  memory?: MemoryPlanInfo;
 }
 
 export interface TimelineEvent {

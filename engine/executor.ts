@@ -20,6 +20,8 @@ export interface NodeTiming {
   /** Input shapes (null for sequences or omitted inputs). */
   inputShapes: (number[] | null)[];
   outputShapes: (number[] | null)[];
+  /** Bytes of each output (what a memory plan must hold for it). */
+  outputBytes: number[];
   /** Bytes of the input and output tensors (what the op must at least move). */
   bytes: number;
   /** Nanoseconds the native kernels reported for this node (0 when it ran in TypeScript). */
@@ -432,7 +434,8 @@ export class Plan {
     if (timed) {
       let bytes = 0;
       for (const v of inputs) bytes += valueBytes(v);
-      for (const v of outs) bytes += valueBytes(v);
+      const outputBytes = outs.map(valueBytes);
+      for (const b of outputBytes) bytes += b;
       state.timings.push({
         node,
         scope: path,
@@ -443,6 +446,7 @@ export class Plan {
         flops: report.flops ?? 0,
         inputShapes: inputs.map(valueShape),
         outputShapes: outs.map(valueShape),
+        outputBytes,
         bytes,
         kernelNs,
       });

@@ -201,7 +201,13 @@ export async function profileModel(model: Model, opts: ProfileOptions): Promise<
       ...(cmp.ok ? {} : { error: cmp.reason }),
       ops,
       timeline: timelineOf(iterations[medianIter]),
-      ...(graph ? { nodes: graph.model.graph.nodes.length, passes: graph.log } : {}),
+      ...(graph
+        ? {
+            nodes: graph.model.graph.nodes.length,
+            passes: graph.log,
+            memory: { arena_bytes: graph.memory.arena_bytes, peak_live_bytes: graph.memory.peak_live_bytes, values: graph.memory.values, unplanned: graph.memory.unplanned },
+          }
+        : {}),
     });
   }
   const peak = measureTargetPeak(opts.native, opts.threads);

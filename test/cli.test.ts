@@ -87,7 +87,7 @@ describe('armml profile', () => {
     const r = armml('profile', 'example', '--modes', 'eager,graph', '--iters', '2', '--warmup', '1', '--json', json);
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/graph · \d+ thread\(s\): median [\d.]+ ms/);
-    expect(r.stdout).toMatch(/^graph compiler: \d+ -> \d+ nodes$/m);
+    expect(r.stdout).toMatch(/^graph compiler: \d+ -> \d+ nodes; memory plan: [\d.]+ MiB arena for \d+ values \(peak live [\d.]+ MiB\)$/m);
     const doc = JSON.parse(fs.readFileSync(json, 'utf8'));
     const schema = JSON.parse(fs.readFileSync(path.join(ROOT, 'schema/armml.profile-1.schema.json'), 'utf8'));
     const validate = new Ajv({ allErrors: true, strict: false }).compile(schema);

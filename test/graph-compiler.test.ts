@@ -8,6 +8,7 @@ import { Tensor } from '../engine/tensor.js';
 import type { Model } from '../engine/graph.js';
 import { compileModel, PASSES } from '../engine/compiler/compile.js';
 import { compileForInputs } from '../engine/compiler/graph-mode.js';
+import { planMemory } from '../engine/compiler/memory-plan.js';
 import { buildModel, type ModelSpec } from './support/build-model.js';
 import { random } from './support/random.js';
 
@@ -284,5 +285,46 @@ describe('graph compiler passes', () => {
     expect(c.log.map((l) => l.pass)).toEqual(PASSES.map((p) => p.name));
     expect(c.log.find((l) => l.pass === 'epilogue-fusion')).toMatchObject({ enabled: false, changes: 0 });
     expect(() => compileModel(m, { disabled: ['fusion'] })).toThrow(/unknown pass 'fusion' \(passes: constant-folding, /);
+  });
+});
+
+describe('the static memory plan', () => {
+  it('gives values alive at the same time disjoint arena ranges and reuses the rest', () => {
+    const m = model({
+      inputs: [{ name: 'x', dims: [2] }],
+      outputs: [{ name: 'y', dims: [2] }],
+      nodes: [
+        { op: 'Relu', name: 'n1', inputs: ['x'], outputs: ['v1'] },
+        { op: 'Neg', name: 'n2', inputs: ['v1'], outputs: ['v2'] },
+        { op: 'Relu', name: 'n3', inputs: ['v2'], outputs: ['y'] },
+      ],
+    });
+    const p = planMemory(
+      m.graph,
+      new Map([
+        ['v1', 100],
+        ['v2', 200],
+        ['y', 100],
+      ]),
+    );
+    expect(p.peak_live_bytes).toBe(300);
+    // v2 (256 aligned) at 0; v1 and y never live together, so they share the next 128 bytes.
+    expect(p.offsets.get('v2')).toBe(0);
+    expect(p.offsets.get('v1')).toBe(256);
+    expect(p.offsets.get('y')).toBe(256);
+    expect(p.arena_bytes).toBe(384);
+    expect(p).toMatchObject({ values: 3, unplanned: 0 });
+  });
+
+  it('is recorded for a compiled model, between its peak of live bytes and the sum of all values', () => {
+    const m = model({
+      ...io(4, 6),
+      nodes: [conv(['x', 'w', 'b'], 'c'), { op: 'Relu', name: 'relu', inputs: ['c'], outputs: ['y'] }],
+      initializers: [f32('w', [4, 4, 3, 3], 1), f32('b', [4], 2)],
+    });
+    const c = compileForInputs(m, [xOf(4, 6)], { threads: 1, native, disabled: ['epilogue-fusion'] });
+    expect(c.memory.values).toBe(2);
+    expect(c.memory.peak_live_bytes).toBe(2 * 4 * 36 * 4);
+    expect(c.memory.arena_bytes).toBeGreaterThanOrEqual(c.memory.peak_live_bytes);
   });
 });

@@ -6,6 +6,7 @@ import { Plan } from '../executor.js';
 import type { NativeBackend } from '../native.js';
 import type { Value } from '../ops/types.js';
 import { compileModel, type Compiled } from './compile.js';
+import { planMemory, type MemoryPlan } from './memory-plan.js';
 
 export interface GraphModeOptions {
   threads: number;
@@ -17,8 +18,9 @@ export interface GraphModeOptions {
   plan?: Plan;
 }
 
-export function compileForInputs(model: Model, inputs: Value[], opts: GraphModeOptions): Compiled {
+export function compileForInputs(model: Model, inputs: Value[], opts: GraphModeOptions): Compiled & { memory: MemoryPlan } {
   const shapes = new Map<string, readonly number[]>();
+  const bytes = new Map<string, number>();
   const plan = opts.plan ?? new Plan(model);
   const r = plan.run(inputs, { mode: 'eager', threads: opts.threads, native: opts.native, signal: opts.signal, timings: true });
   for (const t of r.timings) {
@@ -26,6 +28,7 @@ export function compileForInputs(model: Model, inputs: Value[], opts: GraphModeO
     t.node.outputs.forEach((o, k) => {
       const dims = t.outputShapes[k];
       if (o && dims) shapes.set(o, dims);
+      if (o && t.outputBytes[k] !== undefined) bytes.set(o, t.outputBytes[k]);
     });
   }
   model.graph.inputs.forEach((vi, k) => {
@@ -33,5 +36,6 @@ export function compileForInputs(model: Model, inputs: Value[], opts: GraphModeO
     if (v && !('kind' in v)) shapes.set(vi.name, v.dims);
   });
   for (const [name, t] of model.graph.initializers) shapes.set(name, t.dims);
-  return compileModel(model, { disabled: opts.disabled, shapes });
+  const compiled = compileModel(model, { disabled: opts.disabled, shapes });
+  return { ...compiled, memory: planMemory(compiled.model.graph, bytes) };
 }
