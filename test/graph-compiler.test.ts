@@ -214,6 +214,67 @@ describe('graph compiler passes', () => {
     expect(only(notGelu, ['epilogue-fusion'], x).model.graph.nodes).toHaveLength(6);
   });
 
+  it('norm-fusion turns the exported LayerNorm and RMSNorm chains into one normalization each', () => {
+    const scalar = (name: string, v: number) => ({ name, dims: [], dataType: 1, floatData: [v] });
+    const axes = [{ name: 'axes', type: 7, ints: [-1] }];
+    const ln = model({
+      inputs: [{ name: 'x', dims: [1, 3, 8] }],
+      outputs: [{ name: 'y', dims: [1, 3, 8] }],
+      nodes: [
+        { op: 'ReduceMean', name: 'mean', inputs: ['x'], outputs: ['mu'], attrs: axes },
+        { op: 'Sub', name: 'sub', inputs: ['x', 'mu'], outputs: ['d'] },
+        { op: 'Pow', name: 'pow', inputs: ['d', 'two'], outputs: ['d2'] },
+        { op: 'ReduceMean', name: 'var', inputs: ['d2'], outputs: ['v'], attrs: axes },
+        { op: 'Add', name: 'eps', inputs: ['v', 'epsv'], outputs: ['ve'] },
+        { op: 'Sqrt', name: 'sqrt', inputs: ['ve'], outputs: ['s'] },
+        { op: 'Div', name: 'div', inputs: ['d', 's'], outputs: ['n'] },
+        { op: 'Mul', name: 'gamma', inputs: ['n', 'g'], outputs: ['ng'] },
+        { op: 'Add', name: 'beta', inputs: ['ng', 'b'], outputs: ['y'] },
+      ],
+      initializers: [scalar('two', 2), scalar('epsv', 1e-5), f32('g', [8], 1), f32('b', [8], 2)],
+    });
+    const x = new Tensor('float32', [1, 3, 8], random(24, 5));
+    const c1 = only(ln, ['norm-fusion'], x);
+    expect(c1.model.graph.nodes.map((n) => `${n.domain}:${n.opType}`)).toEqual(['com.microsoft:LayerNormalization']);
+    expect(c1.model.graph.nodes[0].fused!.nodes).toHaveLength(9);
+    expectSameOutputs(ln, c1.model, [x]);
+    const rms = model({
+      inputs: [{ name: 'x', dims: [1, 3, 8] }],
+      outputs: [{ name: 'y', dims: [1, 3, 8] }],
+      nodes: [
+        { op: 'Pow', name: 'pow', inputs: ['x', 'two'], outputs: ['x2'] },
+        { op: 'ReduceMean', name: 'mean', inputs: ['x2'], outputs: ['m'], attrs: axes },
+        { op: 'Add', name: 'eps', inputs: ['m', 'epsv'], outputs: ['me'] },
+        { op: 'Sqrt', name: 'sqrt', inputs: ['me'], outputs: ['s'] },
+        { op: 'Div', name: 'inv', inputs: ['one', 's'], outputs: ['r'] },
+        { op: 'Mul', name: 'norm', inputs: ['x', 'r'], outputs: ['n'] },
+        { op: 'Mul', name: 'gamma', inputs: ['n', 'g'], outputs: ['y'] },
+      ],
+      initializers: [scalar('two', 2), scalar('one', 1), scalar('epsv', 1e-6), f32('g', [8], 1)],
+    });
+    const c2 = only(rms, ['norm-fusion'], x);
+    expect(c2.model.graph.nodes.map((n) => n.opType)).toEqual(['SimplifiedLayerNormalization']);
+    expectSameOutputs(rms, c2.model, [x]);
+    // A mean over another axis is not a layer norm over the last: left as it is.
+    const other = decodeModel(
+      buildModel({
+        inputs: [{ name: 'x', dims: [1, 3, 8] }],
+        outputs: [{ name: 'y', dims: [1, 3, 8] }],
+        nodes: [
+          { op: 'Pow', name: 'pow', inputs: ['x', 'two'], outputs: ['x2'] },
+          { op: 'ReduceMean', name: 'mean', inputs: ['x2'], outputs: ['m'], attrs: [{ name: 'axes', type: 7, ints: [1] }] },
+          { op: 'Add', name: 'eps', inputs: ['m', 'epsv'], outputs: ['me'] },
+          { op: 'Sqrt', name: 'sqrt', inputs: ['me'], outputs: ['s'] },
+          { op: 'Div', name: 'div', inputs: ['x', 's'], outputs: ['n'] },
+          { op: 'Mul', name: 'gamma', inputs: ['n', 'g'], outputs: ['y'] },
+        ],
+        initializers: [scalar('two', 2), scalar('epsv', 1e-6), f32('g', [8], 1)],
+      }),
+      'other.onnx',
+    );
+    expect(only(other, ['norm-fusion'], x).model.graph.nodes).toHaveLength(6);
+  });
+
   it('identity-elimination rewires readers, but keeps an Identity that writes a graph output', () => {
     const m = model({
       inputs: [{ name: 'x', dims: [2] }],

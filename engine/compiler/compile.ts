@@ -13,9 +13,17 @@ import { identityElimination } from './passes/identity-elimination.js';
 import { convBatchNormFolding } from './passes/conv-bn-folding.js';
 import { epilogueFusion } from './passes/epilogue-fusion.js';
 import { deadNodeElimination } from './passes/dead-nodes.js';
+import { normFusion } from './passes/norm-fusion.js';
 
 /** The passes, in the order they run. */
-export const PASSES: readonly Pass[] = [constantFolding, identityElimination, convBatchNormFolding, epilogueFusion, deadNodeElimination];
+export const PASSES: readonly Pass[] = [
+  constantFolding,
+  identityElimination,
+  convBatchNormFolding,
+  normFusion,
+  epilogueFusion,
+  deadNodeElimination,
+];
 
 export interface CompileOptions {
   /** Pass names to skip. */
@@ -64,6 +72,6 @@ export function compileModel(model: Model, opts: CompileOptions = {}): Compiled 
       ms: performance.now() - t0,
     });
   }
-  const { shapes: _shapes, opsets: _opsets, functions: _functions, ...graph } = g;
-  return { model: { ...model, graph }, log };
+  const { shapes: _shapes, opsets, functions: _functions, ...graph } = g;
+  return { model: { ...model, opsets: new Map(opsets), graph }, log };
 }

@@ -6,7 +6,7 @@ import type { Tensor } from '../tensor.js';
 export interface CompileGraph extends Graph {
   /** Concrete shapes of values, where a run with the bound inputs saw them (empty when unknown). */
   shapes: Map<string, readonly number[]>;
-  /** The model's opset imports and functions (for evaluating constant nodes). */
+  /** The model's opset imports (passes that emit contrib ops add their domain) and functions. */
   opsets: ReadonlyMap<string, number>;
   functions: readonly ModelFunction[];
 }

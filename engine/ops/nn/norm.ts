@@ -343,6 +343,8 @@ const lpNormalization: OpImpl = (ctx, inputs) => {
 export const ops: OpEntry[] = [
   { op: 'BatchNormalization', domain: '', since: 1, impl: batchNormalization },
   { op: 'LayerNormalization', domain: '', since: 17, impl: layerNormalization },
+  // The graph compiler's fused form for models below opset 17 (onnxruntime's fusions make the same).
+  { op: 'LayerNormalization', domain: 'com.microsoft', since: 1, impl: layerNormalization },
   { op: 'InstanceNormalization', domain: '', since: 1, impl: instanceNormalization },
   { op: 'GroupNormalization', domain: '', since: 18, impl: groupNormalization },
   { op: 'LRN', domain: '', since: 1, impl: lrn },
