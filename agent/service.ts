@@ -5,6 +5,7 @@ import { loadModel } from '../engine/onnx/loader.js';
 import { loadNative, type NativeBackend } from '../engine/native.js';
 import { chooseInputs } from '../engine/inputs.js';
 import { profileModel, AVAILABLE_MODES, PLANNED_MODES } from '../engine/profile.js';
+import { checkPassNames } from '../engine/compiler/compile.js';
 import { supportedOps } from '../engine/registry.js';
 import type { Mode } from '../engine/ops/types.js';
 import { RequestError, type Handlers, type HelloEvent, type InfoResult, PROTOCOL_VERSION } from '../common/protocol.js';
@@ -87,6 +88,17 @@ function checkModes(value: unknown): Mode[] {
   return [...new Set(value as Mode[])];
 }
 
+function checkPasses(value: unknown): string[] {
+  if (value === undefined) return [];
+  if (!Array.isArray(value) || value.some((p) => typeof p !== 'string')) throw new RequestError('bad-request', 'disabledPasses must be a list of pass names');
+  try {
+    checkPassNames(value as string[]);
+  } catch (e) {
+    throw new RequestError('bad-request', (e as Error).message);
+  }
+  return value as string[];
+}
+
 export function createHandlers(): Handlers {
   return {
     info: () => info(),
@@ -101,6 +113,7 @@ export function createHandlers(): Handlers {
       const threadsAsked = count(req.threads, 'threads', 0, MAX_THREADS);
       const warmup = count(req.warmup, 'warmup', 0, MAX_ITERS);
       const iters = count(req.iters, 'iters', 1, MAX_ITERS);
+      const disabledPasses = checkPasses(req.disabledPasses);
       const n = native();
       if (!n.native) throw new RequestError('failed', n.error ?? 'the native addon is not available');
       ctx.progress({ mode: modes[0], phase: 'load', iter: 0, of: 1 });
@@ -117,6 +130,7 @@ export function createHandlers(): Handlers {
         native: n.native,
         signal: ctx.signal,
         toolVersion: AGENT_VERSION,
+        disabledPasses,
         onProgress: (p) => ctx.progress(p),
       });
       return { profile };

@@ -32,6 +32,8 @@ export interface ProfileRequest {
   threads: number;
   warmup: number;
   iters: number;
+  /** Graph-compiler passes to turn off in graph mode (`armml profile --passes` lists them). */
+  disabledPasses?: string[];
 }
 
 /** Cancels the request with this id (a running profile); answered by that request's `err`. */

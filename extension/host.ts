@@ -46,6 +46,7 @@ interface Settings {
   iterations: number;
   warmup: number;
   modes: string[];
+  disabledPasses: string[];
 }
 
 function settings(): Settings {
@@ -60,6 +61,7 @@ function settings(): Settings {
     iterations: int('iterations', 10, 1),
     warmup: int('warmup', 2, 0),
     modes: Array.isArray(modes) && modes.length ? modes : ['baseline', 'eager', 'graph'],
+    disabledPasses: (c.get<string[]>('disabledPasses', []) ?? []).filter((p) => typeof p === 'string'),
   };
 }
 
@@ -217,7 +219,7 @@ export class Host implements vscode.Disposable {
         try {
           this.deps.output.info(`profiling ${file}: modes ${modes.join(', ')}, threads ${cfg.threads || 'all'}, warm-up ${cfg.warmup}, iterations ${cfg.iterations}`);
           const { profile } = await this.agent.request(
-            { type: 'profile', model: file, modes, threads: cfg.threads, warmup: cfg.warmup, iters: cfg.iterations },
+            { type: 'profile', model: file, modes, threads: cfg.threads, warmup: cfg.warmup, iters: cfg.iterations, ...(cfg.disabledPasses.length ? { disabledPasses: cfg.disabledPasses } : {}) },
             (p) => progress.report(tracker.update(p)),
             (id) => {
               requestId = id;
@@ -347,7 +349,7 @@ export class Host implements vscode.Disposable {
 const MODE_NOTES: Record<string, string> = {
   baseline: 'reference kernels, one thread: the default path speedups are measured from',
   eager: 'optimized kernels, one node at a time',
-  graph: 'compiled ahead of time: folding, fusion, prepacking',
+  graph: 'compiled ahead of time: constants folded, BatchNorm folded, epilogues and norms fused',
   int8: 'dynamic int8 activations, int8 weights',
   int4: '4-bit weights, int8 activations',
   bf16: 'bf16 fast math',

@@ -23,7 +23,11 @@ const clients: AgentClient[] = [];
 
 function client(spawn = () => forkAgent(AGENT), opts = {}): { agent: AgentClient; rec: Recorded } {
   const rec: Recorded = { logs: [], exits: [] };
-  const agent = new AgentClient(spawn, { log: (level, message) => rec.logs.push({ level, message }), exited: (e) => rec.exits.push(e) }, opts);
+  const agent = new AgentClient(
+    spawn,
+    { log: (level, message) => rec.logs.push({ level, message }), exited: (e) => rec.exits.push(e) },
+    opts,
+  );
   clients.push(agent);
   return { agent, rec };
 }
@@ -58,8 +62,9 @@ describe('agent process', () => {
     expect(info.ops).toBeGreaterThan(100);
 
     const progress: string[] = [];
-    const { profile } = await agent.request({ type: 'profile', model: MNIST, modes: ['baseline', 'eager'], threads: 0, warmup: 1, iters: 3 }, (p) =>
-      progress.push(`${p.mode}:${p.phase}:${p.iter}/${p.of}`),
+    const { profile } = await agent.request(
+      { type: 'profile', model: MNIST, modes: ['baseline', 'eager'], threads: 0, warmup: 1, iters: 3 },
+      (p) => progress.push(`${p.mode}:${p.phase}:${p.iter}/${p.of}`),
     );
     expect(progress).toEqual([
       'baseline:load:0/1',
@@ -117,7 +122,9 @@ describe('agent process', () => {
   it('answers a bad model path with an err naming the file', async () => {
     const { agent } = client();
     const missing = path.join(os.tmpdir(), 'armml-no-such-dir', 'missing-model.onnx');
-    await expect(agent.request({ type: 'profile', model: missing, modes: ['eager'], threads: 1, warmup: 0, iters: 1 })).rejects.toMatchObject({
+    await expect(
+      agent.request({ type: 'profile', model: missing, modes: ['eager'], threads: 1, warmup: 0, iters: 1 }),
+    ).rejects.toMatchObject({
       code: 'failed',
       message: expect.stringContaining('missing-model.onnx'),
     });
@@ -125,9 +132,34 @@ describe('agent process', () => {
       code: 'bad-request',
       message: expect.stringContaining("mode 'int4' is planned"),
     });
-    await expect(agent.request({ type: 'profile', model: MNIST, modes: ['eager'], threads: -1, warmup: 0, iters: 1 })).rejects.toMatchObject({ code: 'bad-request' });
+    await expect(
+      agent.request({ type: 'profile', model: MNIST, modes: ['eager'], threads: -1, warmup: 0, iters: 1 }),
+    ).rejects.toMatchObject({ code: 'bad-request' });
+    await expect(
+      agent.request({ type: 'profile', model: MNIST, modes: ['graph'], threads: 1, warmup: 0, iters: 1, disabledPasses: ['fusion'] }),
+    ).rejects.toMatchObject({
+      code: 'bad-request',
+      message: expect.stringContaining("unknown pass 'fusion'"),
+    });
     // Still alive after errors.
     expect((await agent.request({ type: 'info' })).pid).toBe(agent.pid);
+  });
+
+  it('profiles graph mode with the passes asked to be off, off', async () => {
+    const { agent } = client();
+    const { profile } = await agent.request({
+      type: 'profile',
+      model: MNIST,
+      modes: ['graph'],
+      threads: 1,
+      warmup: 0,
+      iters: 1,
+      disabledPasses: ['constant-folding'],
+    });
+    const [run] = profile.runs;
+    expect(run.outputs_ok).toBe(true);
+    expect(run.passes!.find((p) => p.pass === 'constant-folding')!.enabled).toBe(false);
+    expect(run.passes!.find((p) => p.pass === 'epilogue-fusion')!.enabled).toBe(true);
   });
 
   it('lays out a graph for the .onnx editor', async () => {
@@ -154,12 +186,19 @@ describe('agent process', () => {
   it('kills an agent that does not stop within 1 s of cancel', async () => {
     // A stand-in agent that greets, then never answers: as if stuck inside a native call.
     const stuck = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'armml-stuck-')), 'agent.js');
-    fs.writeFileSync(stuck, `process.stdout.write(JSON.stringify({type:'hello',protocol:1,version:'stuck',pid:process.pid,cpu:null,variants:[]})+'\\n'); process.stdin.resume();`);
+    fs.writeFileSync(
+      stuck,
+      `process.stdout.write(JSON.stringify({type:'hello',protocol:1,version:'stuck',pid:process.pid,cpu:null,variants:[]})+'\\n'); process.stdin.resume();`,
+    );
     try {
       const { agent, rec } = client(() => fork(stuck, [], { stdio: ['pipe', 'pipe', 'pipe', 'ipc'] }), { cancelGraceMs: 300 });
       await agent.ensure();
       let id = -1;
-      const run = agent.request({ type: 'profile', model: MNIST, modes: ['eager'], threads: 1, warmup: 0, iters: 1 }, undefined, (i) => (id = i));
+      const run = agent.request(
+        { type: 'profile', model: MNIST, modes: ['eager'], threads: 1, warmup: 0, iters: 1 },
+        undefined,
+        (i) => (id = i),
+      );
       run.catch(() => {});
       await until(() => id > 0);
       const t0 = Date.now();

@@ -214,7 +214,7 @@ describe('manifest', () => {
     const contributed = (pkg.contributes.commands as { command: string; category: string }[]).map((c) => c.command).sort();
     expect(contributed).toEqual([...COMMANDS].sort());
     for (const c of pkg.contributes.commands) expect(c.category).toBe('Arm ML');
-    expect(Object.keys(pkg.contributes.configuration.properties).sort()).toEqual(['armml.defaultTarget', 'armml.iterations', 'armml.modes', 'armml.threads', 'armml.warmup']);
+    expect(Object.keys(pkg.contributes.configuration.properties).sort()).toEqual(['armml.defaultTarget', 'armml.disabledPasses', 'armml.iterations', 'armml.modes', 'armml.threads', 'armml.warmup']);
     expect(pkg.contributes.customEditors[0]).toMatchObject({ viewType: 'armml.onnxGraph', priority: 'default', selector: [{ filenamePattern: '*.onnx' }] });
   });
 

@@ -1,5 +1,7 @@
 // The graph compiler (engine/compiler): each pass alone on a small model built for it, what it
 // must and must not rewrite, the pass log, and the compiled graph's outputs against eager's.
+import fs from 'node:fs';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { decodeModel } from '../engine/onnx/loader.js';
 import { Plan } from '../engine/executor.js';
@@ -11,6 +13,7 @@ import { compileForInputs } from '../engine/compiler/graph-mode.js';
 import { planMemory } from '../engine/compiler/memory-plan.js';
 import { buildModel, type ModelSpec } from './support/build-model.js';
 import { random } from './support/random.js';
+import { ROOT } from './support/paths.js';
 
 const native = loadNative();
 const f32 = (name: string, dims: number[], seed: number, positive = false) => {
@@ -346,6 +349,13 @@ describe('graph compiler passes', () => {
     expect(c.log.map((l) => l.pass)).toEqual(PASSES.map((p) => p.name));
     expect(c.log.find((l) => l.pass === 'epilogue-fusion')).toMatchObject({ enabled: false, changes: 0 });
     expect(() => compileModel(m, { disabled: ['fusion'] })).toThrow(/unknown pass 'fusion' \(passes: constant-folding, /);
+  });
+});
+
+describe('the armml.disabledPasses setting', () => {
+  it("offers exactly the compiler's passes", () => {
+    const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
+    expect(pkg.contributes.configuration.properties['armml.disabledPasses'].items.enum).toEqual(PASSES.map((p) => p.name));
   });
 });
 
