@@ -39,6 +39,8 @@ export interface FusedInfo {
   nodes: string[];
   /** MatMul: input 2 is a bias of N values added to every row (Conv's bias is its own input 2). */
   bias?: boolean;
+  /** MatMul: B is a constant weight, packed into the kernel's layout once (weight-prepacking). */
+  prepackB?: boolean;
   act?: string;
   actAlpha?: number;
   actBeta?: number;

@@ -34,7 +34,13 @@ export interface PreparedUnary extends PreparedKernel {
 /** Conv2d parameters a prepared call fixes: everything but the arrays. */
 export type Conv2dCallParams = Omit<Conv2dParams, 'residual'>;
 /** GEMM parameters a prepared call fixes: everything but the arrays (bias and residual are passed per run). */
-export type GemmCallParams = Omit<GemmParams, 'bias' | 'residual'>;
+export type GemmCallParams = Omit<GemmParams, 'bias' | 'residual'> & {
+  /**
+   * B is the same array, never written, on every run (a graph's weight): the call packs it into
+   * the micro-kernel's panels once and reuses them (a run with another B array packs that one).
+   */
+  constantB?: boolean;
+};
 
 export interface PreparedCalls {
   prepareConv2d(params: Conv2dCallParams, opts?: RunOptions): PreparedConv2d;
@@ -75,7 +81,7 @@ export interface CallAddon {
     y: Float32Array,
     residual: Float32Array | null,
   ): number;
-  gemmPrepare(params: Float64Array, variant: string): AddonCall;
+  gemmPrepare(params: Float64Array, variant: string, constantB?: boolean): AddonCall;
   gemmRun(
     handle: number,
     a: Float32Array,
@@ -220,7 +226,7 @@ export function preparedCalls(addon: CallAddon, check: CallChecks): PreparedCall
         ...act(p),
         threads,
       ]);
-      const call = addon.gemmPrepare(params, variant);
+      const call = addon.gemmPrepare(params, variant, !!p.constantB);
       return {
         kernel: call.kernel,
         isa: call.isa,

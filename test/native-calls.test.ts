@@ -110,6 +110,29 @@ describe('prepared calls', () => {
     expect(() => native.holdPool(1.5)).toThrow(/threads/);
   });
 
+  it('pack a constant B once and follow a run that passes another B array', () => {
+    const p = { M: 37, N: 70, K: 45 };
+    const a = random(p.M * p.K, 21);
+    const b1 = random(p.K * p.N, 22);
+    const b2 = random(p.K * p.N, 23);
+    const want = (b: Float32Array) => {
+      const c = new Float32Array(p.M * p.N);
+      native.gemm(a, b, c, p, { threads: 2 });
+      return c;
+    };
+    const call = native.prepareGemm({ ...p, constantB: true }, { threads: 2 });
+    for (const b of [b1, b1, b2, b1]) {
+      const c = new Float32Array(p.M * p.N);
+      call.run(a, b, c);
+      const w = want(b);
+      for (let i = 0; i < c.length; i++) expect(Math.abs(c[i] - w[i])).toBeLessThanOrEqual(1e-4 * (1 + Math.abs(w[i])));
+    }
+    const raw = createRequire(__filename)('node-gyp-build')(ROOT) as Record<string, (...args: unknown[]) => unknown>;
+    expect(() => raw.gemmPrepare(Float64Array.from([4, 4, 4, 0, 0, 1, 0, 1, 16, 16, 16, 0, 0, 0, 1]), 'auto', 'yes')).toThrow(
+      /constantB must be a boolean/,
+    );
+  });
+
   it('run binary and unary ops like binary() and unary()', () => {
     const a = random(3 * 1000, 11);
     const b = random(3, 12);
@@ -142,7 +165,9 @@ describe('prepared calls', () => {
     expect(() => native.prepareUnary('Relu').run(new Float64Array(4) as unknown as Float32Array, out)).toThrow(/x must be a Float32Array/);
     const raw = createRequire(__filename)('node-gyp-build')(ROOT) as Record<string, (...args: unknown[]) => unknown>;
     const relu = raw.unaryPrepare(0, 0, 0, 1, 'auto') as { handle: number };
-    expect(() => raw.unaryRun(relu.handle, new Uint8Array(new ArrayBuffer(17), 1, 16), new Float32Array(4))).toThrow(/x must be a Float32Array/);
+    expect(() => raw.unaryRun(relu.handle, new Uint8Array(new ArrayBuffer(17), 1, 16), new Float32Array(4))).toThrow(
+      /x must be a Float32Array/,
+    );
     expect(() => raw.unaryRun(relu.handle, new Float32Array(8), new Uint8Array(31))).toThrow(/y has 7 elements but the parameters need 8/);
   });
 

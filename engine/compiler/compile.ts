@@ -14,6 +14,7 @@ import { convBatchNormFolding } from './passes/conv-bn-folding.js';
 import { epilogueFusion } from './passes/epilogue-fusion.js';
 import { deadNodeElimination } from './passes/dead-nodes.js';
 import { normFusion } from './passes/norm-fusion.js';
+import { weightPrepacking } from './passes/weight-prepacking.js';
 
 /** The passes, in the order they run. */
 export const PASSES: readonly Pass[] = [
@@ -22,6 +23,7 @@ export const PASSES: readonly Pass[] = [
   convBatchNormFolding,
   normFusion,
   epilogueFusion,
+  weightPrepacking,
   deadNodeElimination,
 ];
 

@@ -184,6 +184,11 @@ struct Prepared {
   std::vector<int32_t> startsA, startsB;
   size_t stepA = 0, stepB = 0, n = 0;
   Epilogue ep;  // Conv2d/Gemm: the activation; unary: alpha/beta
+  // Gemm whose B is a constant (graph mode's weights): packed once into the kernel's panels on the
+  // first run and reused while runs pass the same B array (a different one is packed again).
+  bool constantB = false;
+  mutable std::unique_ptr<PackedB> packed;
+  mutable const float* packedFrom = nullptr;
   explicit Prepared(Kind k) : kind(k) {}
 };
 
@@ -321,10 +326,11 @@ napi_value Conv2dRun(napi_env env, napi_callback_info info) {
 }
 
 // gemmPrepare(params, variant) -> {handle, kernel, isa}
-// params: M N K transA transB alpha beta batch strideA strideB strideC, act actAlpha actBeta, threads
+// params: M N K transA transB alpha beta batch strideA strideB strideC, act actAlpha actBeta, threads;
+// constantB (optional, default false): B is the same, never written array on every run.
 napi_value GemmPrepare(napi_env env, napi_callback_info info) {
   return guarded(env, [&] {
-    RawArgs args(env, info, 2, "gemmPrepare(params, variant)");
+    RawArgs args(env, info, 2, "gemmPrepare(params, variant, constantB)");
     const double* p = args.params(0, kGemmParams);
     auto call = std::make_unique<Prepared>(Kind::Gemm);
     GemmArgs& g = call->gemm;
@@ -347,6 +353,12 @@ napi_value GemmPrepare(napi_env env, napi_callback_info info) {
     g.ep.ldr = g.ldc;
     call->threads = threads_in(p[14]);
     call->variant = &variant_for("matmul_f32", args.string(1, "variant"));
+    if (args.argc > 2 && !args.nullish(2)) {
+      bool cb = false;
+      if (napi_get_value_bool(env, args.argv[2], &cb) != napi_ok) type_error("constantB must be a boolean");
+      // Packed once only where gemm() would pack: one matrix, a packed micro-kernel, 4+ rows.
+      call->constantB = cb && bt.count == 1 && call->variant->matmul_ukernel && g.M >= 4;
+    }
     const auto extent = [](size_t rows, size_t cols, size_t ld) { return rows == 0 || cols == 0 ? 0.0 : double(rows - 1) * ld + cols; };
     if (bt.count > 0) {
       const double last = double(bt.count - 1);
@@ -379,6 +391,15 @@ napi_value GemmRun(napi_env env, napi_callback_info info) {
     g.A = a.data;
     g.B = b.data;
     g.C = c.data;
+    if (call.constantB) {
+      return ns_value(env, timed_ns([&] {
+        if (!call.packed || call.packedFrom != b.data) {
+          call.packed = std::make_unique<PackedB>(*call.variant, b.data, g.K, g.N, g.ldb, g.transB);
+          call.packedFrom = b.data;
+        }
+        gemm_prepacked(g, *call.packed, call.threads);
+      }));
+    }
     return ns_value(env, timed_ns([&] { gemm(*call.variant, g, call.batch, call.threads); }));
   });
 }

@@ -88,7 +88,7 @@ function matmulMemo(ctx: OpContext, a: Tensor, b: Tensor): MatMulMemo {
       // applies a fused epilogue (graph mode's MatMul+Add+Gelu...).
       const f = ctx.node.fused;
       const act = f?.act ? { act: f.act as ActivationName, actAlpha: f.actAlpha, actBeta: f.actBeta } : {};
-      memo.call = ctx.native.prepareGemm({ M: batch * M, N, K, ...act }, opts);
+      memo.call = ctx.native.prepareGemm({ M: batch * M, N, K, ...act, constantB: !!f?.prepackB }, opts);
       memo.epilogue = true;
     } else if (bCount === batch && (aCount === 1 || aCount === batch)) {
       memo.call = ctx.native.prepareGemm({ M, N, K, batch, strideA: aCount === 1 ? 0 : M * K, strideB: K * N, strideC: M * N }, opts);
