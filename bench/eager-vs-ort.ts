@@ -3,44 +3,24 @@
 // issue's bar: eager <= 1.3x) and with all of them, each figure the best of three fresh processes
 // (bench/eager-child.ts, bench/ort-child.mjs). Usage: npx tsx bench/eager-vs-ort.ts [--iters N] [--write]
 // With --write, replaces the "eager-vs-ort" section of BENCHMARKS.md with the table printed.
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { loadModel } from '../engine/onnx/loader.js';
 import { loadNative } from '../engine/native.js';
 import { readDataSets } from '../engine/testdata/conformance.js';
-import { latencyStats, type LatencyStats } from '../engine/stats.js';
 import type { Tensor } from '../engine/tensor.js';
 import { ensureTorchModels, TORCH_MODELS_DIR } from '../test/support/torch-models.js';
 import { replaceSection } from './report.js';
+import { best, child, flag, iters, PROCESSES, threads, warmup, type ChildRun } from './children.js';
 
 const ROOT = path.resolve(__dirname, '..');
-const args = process.argv.slice(2);
-const opt = (n: string) => (args.includes(n) ? args[args.indexOf(n) + 1] : undefined);
-const iters = Number(opt('--iters') ?? 20);
-// Enough warm-ups for V8 to finish optimizing the executor (its compiler thread shares the cores with the kernels).
-const warmup = 15;
-const threads = Math.min(2, os.availableParallelism());
-const PROCESSES = 3;
 /** The issue's acceptance bar: eager at most this many times onnxruntime without graph optimizations. */
 const BAR = 1.3;
 const MODELS = [
   { name: 'ResNet-18', dir: 'resnet18' },
   { name: 'MobileNet-v2', dir: 'mobilenet_v2' },
 ];
-
-interface ChildRun {
-  stats: LatencyStats;
-  ok?: boolean;
-  reason?: string;
-}
-
-function child(argv: string[]): ChildRun {
-  const out = execFileSync(process.execPath, argv, { encoding: 'utf8', maxBuffer: 16 << 20 });
-  const r = JSON.parse(out) as { ms: number[]; ok?: boolean; reason?: string };
-  return { stats: latencyStats(r.ms), ok: r.ok, reason: r.reason };
-}
 
 /**
  * Eager and onnxruntime ('disabled', 'all') each timed in PROCESSES fresh processes, taken in
@@ -62,8 +42,6 @@ function timeModel(dir: string, input: Tensor): Record<'eager' | 'disabled' | 'a
   fs.rmSync(path.dirname(inputFile), { recursive: true, force: true });
   return runs;
 }
-
-const best = (runs: ChildRun[]) => runs.reduce((a, b) => (b.stats.median < a.stats.median ? b : a));
 
 function main(): void {
   ensureTorchModels();
@@ -98,7 +76,7 @@ function main(): void {
     ...rows,
   ].join('\n');
   console.log(table);
-  if (args.includes('--write')) {
+  if (flag('--write')) {
     replaceSection(
       path.join(ROOT, 'BENCHMARKS.md'),
       'eager-vs-ort',

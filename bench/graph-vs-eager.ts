@@ -4,42 +4,34 @@
 // turns; the best median of each is compared. Bars (the graph-mode issue): geomean graph/eager
 // speedup >= 1.5x; ResNet-18 and MobileNet-v2 in graph mode <= 0.9x onnxruntime 'all'.
 // Usage: npx tsx bench/graph-vs-eager.ts [--iters N] [--write]
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { loadModel } from '../engine/onnx/loader.js';
 import { loadNative } from '../engine/native.js';
 import { readDataSets } from '../engine/testdata/conformance.js';
-import { latencyStats, type LatencyStats } from '../engine/stats.js';
 import type { Tensor } from '../engine/tensor.js';
 import { ensureTorchModels, TORCH_MODELS_DIR } from '../test/support/torch-models.js';
 import { replaceSection } from './report.js';
+import { best, child, flag, iters, PROCESSES, threads, warmup, type ChildRun } from './children.js';
 
 const ROOT = path.resolve(__dirname, '..');
-const args = process.argv.slice(2);
-const opt = (n: string) => (args.includes(n) ? args[args.indexOf(n) + 1] : undefined);
-const iters = Number(opt('--iters') ?? 20);
-const warmup = 15;
-const threads = Math.min(2, os.availableParallelism());
-const PROCESSES = 3;
-const MODELS = ['resnet18', 'mobilenet_v2', 'mobilenet_v3_small', 'squeezenet1_1', 'shufflenet_v2_x0_5', 'efficientnet_b0', 'regnet_y_400mf', 'bert_tiny_op14', 'bert_tiny_op17', 'llama_tiny_op14', 'llama_tiny_op17'];
+const MODELS = [
+  'resnet18',
+  'mobilenet_v2',
+  'mobilenet_v3_small',
+  'squeezenet1_1',
+  'shufflenet_v2_x0_5',
+  'efficientnet_b0',
+  'regnet_y_400mf',
+  'bert_tiny_op14',
+  'bert_tiny_op17',
+  'llama_tiny_op14',
+  'llama_tiny_op17',
+];
 /** The bar's geomean is over the CNNs and the BERT-style encoder; the Llama row is shown beside them. */
 const IN_GEOMEAN = (name: string) => !name.startsWith('llama');
 const VS_ORT = new Set(['resnet18', 'mobilenet_v2']);
-
-interface Run {
-  stats: LatencyStats;
-  ok?: boolean;
-  reason?: string;
-}
-
-function child(argv: string[]): Run {
-  const r = JSON.parse(execFileSync(process.execPath, argv, { encoding: 'utf8', maxBuffer: 16 << 20 })) as { ms: number[]; ok?: boolean; reason?: string };
-  return { stats: latencyStats(r.ms), ok: r.ok, reason: r.reason };
-}
-
-const best = (runs: Run[]) => runs.reduce((a, b) => (b.stats.median < a.stats.median ? b : a));
 
 function main(): void {
   ensureTorchModels();
@@ -58,9 +50,10 @@ function main(): void {
     const ortOk = input.dtype === 'float32' && set.inputs.length === 1;
     if (ortOk) fs.writeFileSync(inputFile, new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
     const counts = [String(threads), String(iters), String(warmup)];
-    const runs: Record<'eager' | 'graph' | 'ort', Run[]> = { eager: [], graph: [], ort: [] };
+    const runs: Record<'eager' | 'graph' | 'ort', ChildRun[]> = { eager: [], graph: [], ort: [] };
     for (let p = 0; p < PROCESSES; p++) {
-      for (const mode of ['eager', 'graph'] as const) runs[mode].push(child(['--import', 'tsx', path.join(__dirname, 'eager-child.ts'), dir, ...counts, mode]));
+      for (const mode of ['eager', 'graph'] as const)
+        runs[mode].push(child(['--import', 'tsx', path.join(__dirname, 'eager-child.ts'), dir, ...counts, mode]));
       if (ortOk) runs.ort.push(child([path.join(__dirname, 'ort-child.mjs'), file, inputFile, 'all', ...counts]));
     }
     fs.rmSync(path.dirname(inputFile), { recursive: true, force: true });
@@ -88,8 +81,14 @@ function main(): void {
     ...rows,
   ].join('\n');
   console.log(table);
-  if (args.includes('--write')) {
-    replaceSection(path.join(ROOT, 'BENCHMARKS.md'), 'graph-vs-eager', `npx tsx bench/graph-vs-eager.ts --iters ${iters} --write`, `${cpu.name} (${cpu.isa.join(' ')}), ${os.availableParallelism()} cores`, table);
+  if (flag('--write')) {
+    replaceSection(
+      path.join(ROOT, 'BENCHMARKS.md'),
+      'graph-vs-eager',
+      `npx tsx bench/graph-vs-eager.ts --iters ${iters} --write`,
+      `${cpu.name} (${cpu.isa.join(' ')}), ${os.availableParallelism()} cores`,
+      table,
+    );
   }
 }
 

@@ -132,6 +132,20 @@ struct Im2colSegment {
   long iy0, ix0;     // input row/column of the segment's first lane for tap (0, 0)
 };
 
+// Splits the output positions [q0, q0 + cols) of one panel into runs that each lie in one output
+// row, calling emit(index, first lane, length, row, column of the first) for each; returns how many.
+template <class Emit>
+size_t row_runs(const Conv2dShape& s, size_t q0, size_t cols, Emit&& emit) {
+  size_t n = 0;
+  for (size_t l = 0; l < cols;) {
+    const size_t q = q0 + l, oy = q / s.outW, ox = q % s.outW;
+    const size_t len = std::min(cols - l, s.outW - ox);
+    emit(n++, l, len, oy, ox);
+    l += len;
+  }
+  return n;
+}
+
 inline void copy_lanes(float* dst, const float* src, size_t n, long stride) {
   if (stride == 1) {
     for (size_t l = 0; l < n; l++) dst[l] = src[l];
@@ -152,13 +166,9 @@ void im2col_pack_nr(const Conv2dShape& s, const float* xg, size_t p0, size_t kc,
   for (size_t jp = 0; jp < nc; jp += nr) {
     const size_t cols = std::min(nr, nc - jp);
     float* panel = out + jp * kc;
-    size_t nseg = 0;
-    for (size_t l = 0; l < cols;) {
-      const size_t q = j0 + jp + l, oy = q / s.outW, ox = q % s.outW;
-      const size_t len = std::min(cols - l, s.outW - ox);
-      seg[nseg++] = {l, len, long(oy * s.strideH) - long(s.padT), long(ox * s.strideW) - long(s.padL)};
-      l += len;
-    }
+    const size_t nseg = row_runs(s, j0 + jp, cols, [&](size_t g, size_t l, size_t len, size_t oy, size_t ox) {
+      seg[g] = {l, len, long(oy * s.strideH) - long(s.padT), long(ox * s.strideW) - long(s.padL)};
+    });
     size_t c = p0 / taps, ky = (p0 % taps) / s.kW, kx = p0 % s.kW;
     for (size_t k = 0; k < kc; k++) {
       float* dst = panel + k * nr;
@@ -288,13 +298,9 @@ void im2col_pack_phased(const Conv2dShape& s, const PhasedImage& im, size_t p0, 
   for (size_t jp = 0; jp < nc; jp += nr) {
     const size_t cols = std::min(nr, nc - jp);
     float* panel = out + jp * kc;
-    size_t nseg = 0;
-    for (size_t l = 0; l < cols;) {
-      const size_t q = j0 + jp + l, oy = q / s.outW, ox = q % s.outW;
-      const size_t len = std::min(cols - l, s.outW - ox);
-      seg[nseg++] = {l, len, oy * s.strideH * im.Wph + ox};
-      l += len;
-    }
+    const size_t nseg = row_runs(s, j0 + jp, cols, [&](size_t g, size_t l, size_t len, size_t oy, size_t ox) {
+      seg[g] = {l, len, oy * s.strideH * im.Wph + ox};
+    });
     size_t c = p0 / taps, ky = (p0 % taps) / s.kW, kx = p0 % s.kW;
     for (size_t k = 0; k < kc; k++) {
       float* dst = panel + k * nr;
