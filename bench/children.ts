@@ -2,7 +2,10 @@
 // process (bench/eager-child.ts, bench/ort-child.mjs) that prints {"ms": [...], "ok"?, "reason"?}.
 import { execFileSync } from 'node:child_process';
 import os from 'node:os';
+import path from 'node:path';
 import { latencyStats, type LatencyStats } from '../engine/stats.js';
+import type { CpuInfo } from '../engine/native.js';
+import { replaceSection } from './report.js';
 
 const args = process.argv.slice(2);
 export const flag = (n: string) => args.includes(n);
@@ -27,3 +30,15 @@ export function child(argv: string[]): ChildRun {
 }
 
 export const best = (runs: ChildRun[]) => runs.reduce((a, b) => (b.stats.median < a.stats.median ? b : a));
+
+/** With --write, replaces section `id` of BENCHMARKS.md with `table`, naming the command and this machine. */
+export function writeSection(id: string, script: string, cpu: CpuInfo, table: string): void {
+  if (!flag('--write')) return;
+  replaceSection(
+    path.join(__dirname, '..', 'BENCHMARKS.md'),
+    id,
+    `npx tsx bench/${script} --iters ${iters} --write`,
+    `${cpu.name} (${cpu.isa.join(' ')}), ${os.availableParallelism()} cores`,
+    table,
+  );
+}

@@ -11,10 +11,8 @@ import { loadNative } from '../engine/native.js';
 import { readDataSets } from '../engine/testdata/conformance.js';
 import type { Tensor } from '../engine/tensor.js';
 import { ensureTorchModels, TORCH_MODELS_DIR } from '../test/support/torch-models.js';
-import { replaceSection } from './report.js';
-import { best, child, flag, iters, PROCESSES, threads, warmup, type ChildRun } from './children.js';
+import { best, child, iters, PROCESSES, threads, warmup, writeSection, type ChildRun } from './children.js';
 
-const ROOT = path.resolve(__dirname, '..');
 /** The issue's acceptance bar: eager at most this many times onnxruntime without graph optimizations. */
 const BAR = 1.3;
 const MODELS = [
@@ -76,15 +74,7 @@ function main(): void {
     ...rows,
   ].join('\n');
   console.log(table);
-  if (flag('--write')) {
-    replaceSection(
-      path.join(ROOT, 'BENCHMARKS.md'),
-      'eager-vs-ort',
-      `npx tsx bench/eager-vs-ort.ts --iters ${iters} --write`,
-      `${cpu.name} (${cpu.isa.join(' ')}), ${os.availableParallelism()} cores`,
-      table,
-    );
-  }
+  writeSection('eager-vs-ort', 'eager-vs-ort.ts', cpu, table);
 }
 
 main();

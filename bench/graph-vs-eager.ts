@@ -12,10 +12,8 @@ import { loadNative } from '../engine/native.js';
 import { readDataSets } from '../engine/testdata/conformance.js';
 import type { Tensor } from '../engine/tensor.js';
 import { ensureTorchModels, TORCH_MODELS_DIR } from '../test/support/torch-models.js';
-import { replaceSection } from './report.js';
-import { best, child, flag, iters, PROCESSES, threads, warmup, type ChildRun } from './children.js';
+import { best, child, iters, PROCESSES, threads, warmup, writeSection, type ChildRun } from './children.js';
 
-const ROOT = path.resolve(__dirname, '..');
 const MODELS = [
   'resnet18',
   'mobilenet_v2',
@@ -81,15 +79,7 @@ function main(): void {
     ...rows,
   ].join('\n');
   console.log(table);
-  if (flag('--write')) {
-    replaceSection(
-      path.join(ROOT, 'BENCHMARKS.md'),
-      'graph-vs-eager',
-      `npx tsx bench/graph-vs-eager.ts --iters ${iters} --write`,
-      `${cpu.name} (${cpu.isa.join(' ')}), ${os.availableParallelism()} cores`,
-      table,
-    );
-  }
+  writeSection('graph-vs-eager', 'graph-vs-eager.ts', cpu, table);
 }
 
 main();

@@ -41,7 +41,13 @@ function main(): void {
   console.log(body);
   if (args.includes('--write')) {
     const command = `npx tsx bench/kernels.ts${quick ? ' --quick' : ''} --write`;
-    replaceSection(path.join(ROOT, 'BENCHMARKS.md'), 'kernels', command, `${cpu.name} (${cpu.isa.join(' ')}), ${os.availableParallelism()} cores`, body);
+    replaceSection(
+      path.join(ROOT, 'BENCHMARKS.md'),
+      'kernels',
+      command,
+      `${cpu.name} (${cpu.isa.join(' ')}), ${os.availableParallelism()} cores`,
+      body,
+    );
   }
 }
 

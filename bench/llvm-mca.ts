@@ -298,7 +298,12 @@ export function markdown(rows: Row[]): string {
 
 function firstLine(cmd: string, args: string[], match: RegExp): string {
   const r = spawnSync(cmd, args, { encoding: 'utf8' });
-  return (r.stdout || '').split('\n').find((l) => match.test(l))?.trim() ?? cmd;
+  return (
+    (r.stdout || '')
+      .split('\n')
+      .find((l) => match.test(l))
+      ?.trim() ?? cmd
+  );
 }
 
 // Why the NEON peak probe is below peak, when it is: the copies around FMLA's destructive addend.
@@ -311,7 +316,10 @@ function peakNote(rows: Row[]): string[] {
     `The NEON peak probe writes each chain as c = b + c * a; FMLA overwrites its addend, so GCC copies b into a scratch ` +
       `register and moves the result back: ${movs} vector MOVs for ${row.block.fma} FMLA (${row.block.instrs.length} ` +
       `instructions), which llvm-mca issues on the same vector pipes, putting the probe at ` +
-      `${rows.filter((r) => r.kernel === row.kernel).map((r) => `${r.peakPct.toFixed(0)}%`).join(' / ')} ` +
+      `${rows
+        .filter((r) => r.kernel === row.kernel)
+        .map((r) => `${r.peakPct.toFixed(0)}%`)
+        .join(' / ')} ` +
       'of the FMA peak (N1 / V1 / V2). The SVE probe gets FMAD (c * a + b in place) and no copies.',
   ];
 }
@@ -333,7 +341,7 @@ function main(): void {
       "core's FMA issue rate at the loop's width: Neoverse-N1 2 x 128-bit FMLA per cycle, V1 4 x 128-bit NEON or " +
       '2 x 256-bit SVE, V2 4 x 128-bit (NEON or SVE). "stack accesses" counts loop instructions addressing sp.',
     '',
-    'The scheduling model is read from the resource names in llvm-mca\'s report (N1Unit*, V1Unit*, V2Unit*): LLVM 19 ' +
+    "The scheduling model is read from the resource names in llvm-mca's report (N1Unit*, V1Unit*, V2Unit*): LLVM 19 " +
       'has a model of its own for each of the three cores, Neoverse-V2 included (its resources are V2Unit*, not ' +
       'N2Unit*); an unknown -mcpu is ignored with a warning ("not a recognized processor") and no report, and ' +
       '-mcpu=generic gets the Cortex-A510 model (CortexA510Unit*). SVE loops run on V1 and V2 only (N1 has no SVE), at the vector length each model assumes: 256-bit on V1 (the ' +

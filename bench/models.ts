@@ -55,7 +55,11 @@ async function timeOrt(file: string, names: string[], inputs: Value[], nthreads:
   // onnxruntime's multi-threaded latency varies by session: take the best of several.
   let best = Infinity;
   for (let s = 0; s < 3; s++) {
-    const session = await ort.InferenceSession.create(file, { intraOpNumThreads: nthreads, interOpNumThreads: 1, graphOptimizationLevel: 'all' });
+    const session = await ort.InferenceSession.create(file, {
+      intraOpNumThreads: nthreads,
+      interOpNumThreads: 1,
+      graphOptimizationLevel: 'all',
+    });
     await session.run(feeds);
     const ms: number[] = [];
     for (let i = 0; i < iters; i++) {
@@ -82,10 +86,22 @@ async function main() {
     const base = timeOurs(plan, set.inputs, 'baseline', 1);
     const eager1 = timeOurs(plan, set.inputs, 'eager', 1);
     const eagerN = timeOurs(plan, set.inputs, 'eager', threads);
-    const ort1 = await timeOrt(file, model.graph.inputs.map((i) => i.name), set.inputs, 1);
-    const ortN = await timeOrt(file, model.graph.inputs.map((i) => i.name), set.inputs, threads);
+    const ort1 = await timeOrt(
+      file,
+      model.graph.inputs.map((i) => i.name),
+      set.inputs,
+      1,
+    );
+    const ortN = await timeOrt(
+      file,
+      model.graph.inputs.map((i) => i.name),
+      set.inputs,
+      threads,
+    );
     const f = (v: number) => v.toFixed(2);
-    rows.push(`| ${name} | ${f(base)} | ${f(eager1)} | ${f(eagerN)} | **${f(base / eagerN)}x** | ${f(ort1)} | ${f(ortN)} | ${f(eagerN / ortN)}x |`);
+    rows.push(
+      `| ${name} | ${f(base)} | ${f(eager1)} | ${f(eagerN)} | **${f(base / eagerN)}x** | ${f(ort1)} | ${f(ortN)} | ${f(eagerN / ortN)}x |`,
+    );
     console.error(rows[rows.length - 1]);
   }
   const table = [
@@ -97,7 +113,13 @@ async function main() {
   ].join('\n');
   console.log(table);
   if (args.includes('--write')) {
-    replaceSection(path.join(ROOT, 'BENCHMARKS.md'), 'models', `npx tsx bench/models.ts --iters ${iters} --write`, `${cpu.name} (${cpu.isa.join(' ')}), ${os.availableParallelism()} cores`, table);
+    replaceSection(
+      path.join(ROOT, 'BENCHMARKS.md'),
+      'models',
+      `npx tsx bench/models.ts --iters ${iters} --write`,
+      `${cpu.name} (${cpu.isa.join(' ')}), ${os.availableParallelism()} cores`,
+      table,
+    );
   }
 }
 

@@ -117,7 +117,6 @@ function readActivation(file: string): ActivationFile | undefined {
   }
 }
 
-
 interface WebviewTimes {
   /** Our page's first script (the 'armml:page' mark) to the op table filled. */
   page: number;
@@ -222,7 +221,7 @@ async function vscodeActivation(): Promise<{ metrics: Metric[]; version: string 
   if (webview.length)
     metrics.push(
       {
-        name: 'VS Code webview: op table filled, 10k ops, from our page\'s start (Open Profile…)',
+        name: "VS Code webview: op table filled, 10k ops, from our page's start (Open Profile…)",
         samples: webview.map((w) => w.page),
         targetMs: FIRST_PAINT_TARGET_MS,
       },

@@ -146,6 +146,17 @@ size_t row_runs(const Conv2dShape& s, size_t q0, size_t cols, Emit&& emit) {
   return n;
 }
 
+// The unfolded row after (c, ky, kx): the next tap, then the next channel.
+inline void next_tap(const Conv2dShape& s, size_t& c, size_t& ky, size_t& kx) {
+  if (++kx == s.kW) {
+    kx = 0;
+    if (++ky == s.kH) {
+      ky = 0;
+      c++;
+    }
+  }
+}
+
 inline void copy_lanes(float* dst, const float* src, size_t n, long stride) {
   if (stride == 1) {
     for (size_t l = 0; l < n; l++) dst[l] = src[l];
@@ -204,13 +215,7 @@ void im2col_pack_nr(const Conv2dShape& s, const float* xg, size_t p0, size_t kc,
         for (size_t l = hi; l < sg.len; l++) d[l] = 0.0f;
       }
       for (size_t l = cols; l < nr; l++) dst[l] = 0.0f;
-      if (++kx == s.kW) {
-        kx = 0;
-        if (++ky == s.kH) {
-          ky = 0;
-          c++;
-        }
-      }
+      next_tap(s, c, ky, kx);
     }
   }
 }
@@ -320,13 +325,7 @@ void im2col_pack_phased(const Conv2dShape& s, const PhasedImage& im, size_t p0, 
         }
       }
       for (size_t l = cols; l < nr; l++) dst[l] = 0.0f;
-      if (++kx == s.kW) {
-        kx = 0;
-        if (++ky == s.kH) {
-          ky = 0;
-          c++;
-        }
-      }
+      next_tap(s, c, ky, kx);
     }
   }
 }
