@@ -278,6 +278,34 @@ describe('graph compiler passes', () => {
     expect(only(other, ['norm-fusion'], x).model.graph.nodes).toHaveLength(6);
   });
 
+  it('layout-elimination drops Transposes that cancel and Reshapes that change nothing, and merges Reshape chains', () => {
+    const shape = (name: string, v: number[]) => ({ name, dims: [v.length], dataType: 7, int64Data: v });
+    const m = model({
+      inputs: [{ name: 'x', dims: [2, 3, 4] }],
+      outputs: [
+        { name: 'y', dims: [24] },
+        { name: 't3', dims: [4, 3, 2] },
+      ],
+      nodes: [
+        { op: 'Transpose', name: 't1', inputs: ['x'], outputs: ['a'], attrs: [intsAttr('perm', [1, 0, 2])] },
+        { op: 'Transpose', name: 't2', inputs: ['a'], outputs: ['b'], attrs: [intsAttr('perm', [1, 0, 2])] },
+        { op: 'Reshape', name: 'same', inputs: ['b', 's234'], outputs: ['c'] },
+        { op: 'Relu', name: 'relu', inputs: ['c'], outputs: ['d'] },
+        { op: 'Reshape', name: 'r1', inputs: ['d', 's64'], outputs: ['e'] },
+        { op: 'Reshape', name: 'r2', inputs: ['e', 's24'], outputs: ['y'] },
+        { op: 'Transpose', name: 'ta', inputs: ['x'], outputs: ['f'], attrs: [intsAttr('perm', [1, 0, 2])] },
+        { op: 'Transpose', name: 'tb', inputs: ['f'], outputs: ['t3'], attrs: [intsAttr('perm', [2, 0, 1])] },
+      ],
+      initializers: [shape('s234', [2, 3, 4]), shape('s64', [6, 4]), shape('s24', [24])],
+    });
+    const x = new Tensor('float32', [2, 3, 4], random(24, 6));
+    const c = only(m, ['layout-elimination'], x);
+    expect(c.model.graph.nodes.map((n) => n.name)).toEqual(['relu', 'r2', 'tb']);
+    expect(c.model.graph.nodes[0].inputs).toEqual(['x']);
+    expect(c.model.graph.nodes[2].attrs.perm).toEqual({ type: 'ints', value: [2, 1, 0] });
+    expectSameOutputs(m, c.model, [x]);
+  });
+
   it('identity-elimination rewires readers, but keeps an Identity that writes a graph output', () => {
     const m = model({
       inputs: [{ name: 'x', dims: [2] }],

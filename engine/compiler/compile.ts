@@ -15,11 +15,13 @@ import { epilogueFusion } from './passes/epilogue-fusion.js';
 import { deadNodeElimination } from './passes/dead-nodes.js';
 import { normFusion } from './passes/norm-fusion.js';
 import { weightPrepacking } from './passes/weight-prepacking.js';
+import { layoutElimination } from './passes/layout-elimination.js';
 
 /** The passes, in the order they run. */
 export const PASSES: readonly Pass[] = [
   constantFolding,
   identityElimination,
+  layoutElimination,
   convBatchNormFolding,
   normFusion,
   epilogueFusion,
