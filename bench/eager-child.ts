@@ -1,6 +1,8 @@
 // One eager (or graph-mode) measurement in a fresh process, for bench/eager-vs-ort.ts and
 // bench/graph-vs-eager.ts (the same protocol as bench/ort-child.mjs, so the engines are timed alike):
-//   node --import tsx bench/eager-child.ts MODEL_DIR THREADS ITERS WARMUP [eager|graph]
+//   node --import tsx bench/eager-child.ts MODEL_DIR THREADS ITERS WARMUP [eager|graph|graph-timed|graph-plan]
+// graph runs the compiled graph's native program, graph-timed the same with per-step timings on,
+// graph-plan the compiled graph on the JS executor (what the program replaces).
 // Prints {"ms": [one per timed run], "ok": outputs match the reference, "reason"?} as JSON.
 import path from 'node:path';
 import { Plan } from '../engine/executor.js';
@@ -8,16 +10,19 @@ import { loadNative } from '../engine/native.js';
 import { loadModel } from '../engine/onnx/loader.js';
 import type { Tensor } from '../engine/tensor.js';
 import { compareOutputs, DEFAULT_TOLERANCE, readDataSets } from '../engine/testdata/conformance.js';
-import { compileForInputs } from '../engine/compiler/graph-mode.js';
+import { graphMode } from '../engine/compiler/graph-mode.js';
 
 const [dir, threads, iters, warmup, mode = 'eager'] = process.argv.slice(2);
-if (mode !== 'eager' && mode !== 'graph') throw new Error(`mode must be eager or graph, got '${mode}'`);
+const MODES = ['eager', 'graph', 'graph-timed', 'graph-plan'];
+if (!MODES.includes(mode)) throw new Error(`mode must be one of ${MODES.join(', ')}, got '${mode}'`);
 const loaded = loadModel(path.join(dir, 'model.onnx'));
 const [set] = readDataSets(dir, loaded.graph.inputs, loaded.graph.outputs);
 const native = loadNative();
-const model = mode === 'graph' ? compileForInputs(loaded, set.inputs, { threads: Number(threads), native }).model : loaded;
-const plan = new Plan(model);
-const run = () => plan.run(set.inputs, { mode: 'eager', threads: Number(threads), native });
+const opts = { mode: 'eager' as const, threads: Number(threads), native, timings: mode === 'graph-timed' };
+const graph = mode === 'eager' ? undefined : graphMode(loaded, set.inputs, { threads: Number(threads), native });
+const model = graph ? graph.model : loaded;
+const runner = graph && mode !== 'graph-plan' ? graph.program : new Plan(model);
+const run = () => runner.run(set.inputs, opts);
 // WARMUP runs, and at least a second of them: a small model's runs are over before V8 has
 // optimized the executor and the ops, and its compiler threads then compete with the timed runs.
 const warmStart = process.hrtime.bigint();

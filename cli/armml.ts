@@ -11,7 +11,7 @@ import { tensorToProtoBytes } from '../engine/onnx/tensor-proto.js';
 import { chooseInputs, bindInputs } from '../engine/inputs.js';
 import { profileModel, AVAILABLE_MODES, PLANNED_MODES } from '../engine/profile.js';
 import { PASSES, checkPassNames } from '../engine/compiler/compile.js';
-import { compileForInputs } from '../engine/compiler/graph-mode.js';
+import { graphMode } from '../engine/compiler/graph-mode.js';
 import { toChromeTrace } from '../engine/trace.js';
 import { renderHtmlReport } from '../engine/report/html.js';
 import { supportedOps } from '../engine/registry.js';
@@ -140,7 +140,7 @@ program
     const threads = mode === 'baseline' ? 1 : o.threads;
     const native = loadNative();
     // Graph mode runs the model compiled for these inputs, on eager's kernels.
-    const run = mode === 'graph' ? new Plan(compileForInputs(model, inputs, { threads, native, plan }).model) : plan;
+    const run = mode === 'graph' ? graphMode(model, inputs, { threads, native, plan }).program : plan;
     const { outputs } = run.run(inputs, { mode: mode === 'graph' ? 'eager' : mode, threads, native });
     fs.mkdirSync(o.out, { recursive: true });
     outputs.forEach((v, k) => {

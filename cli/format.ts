@@ -60,7 +60,15 @@ export function passTable(run: ModeRun, nodes: number): string {
     p.notes[0] ? truncate(p.notes[0] + (p.notes.length > 1 ? ` (+${p.notes.length - 1} more)` : ''), 70) : '',
   ]);
   const mem = run.memory ? `; memory plan: ${(run.memory.arena_bytes / 2 ** 20).toFixed(2)} MiB arena for ${run.memory.values} values (peak live ${(run.memory.peak_live_bytes / 2 ** 20).toFixed(2)} MiB)` : '';
-  return `graph compiler: ${nodes} -> ${run.nodes ?? nodes} nodes${mem}\n${table(['pass', 'changes', 'nodes', 'ms', 'first change'], rows, [false, true, false, true, false])}`;
+  const prog = run.program;
+  const callbacks = prog
+    ? Object.entries(prog.callbacks)
+        .sort((a, b) => b[1] - a[1])
+        .map(([op, n]) => `${op} ${n}`)
+        .join(', ')
+    : '';
+  const progLine = prog ? `\nnative program: ${prog.steps} steps, ${prog.kernel_steps} run by the addon, ${prog.callback_steps} call back into JS${callbacks ? ` (${callbacks})` : ''}` : '';
+  return `graph compiler: ${nodes} -> ${run.nodes ?? nodes} nodes${mem}${progLine}\n${table(['pass', 'changes', 'nodes', 'ms', 'first change'], rows, [false, true, false, true, false])}`;
 }
 
 // ---------------------------------------------------------------- armml diff

@@ -44,6 +44,18 @@ export interface MemoryPlanInfo {
   unplanned: number;
 }
 
+/**
+ * Graph mode's native program: one step per compiled node, run in one addon call. Kernel steps
+ * are prepared kernel calls the addon runs itself; callback steps run their op in JS.
+ */
+export interface ProgramInfo {
+  steps: number;
+  kernel_steps: number;
+  callback_steps: number;
+  /** Callback steps by op type. */
+  callbacks: Record<string, number>;
+}
+
 export interface OpRow {
   node: string;
   op: string;
@@ -85,6 +97,7 @@ export interface ModeRun {
   nodes?: number;
   passes?: PassLogEntry[];
   memory?: MemoryPlanInfo;
+  program?: ProgramInfo;
 }
 
 export interface TimelineEvent {

@@ -4,6 +4,7 @@ import { Tensor } from './tensor.js';
 import { findOp, unsupportedMessage } from './registry.js';
 import { Attrs, OpError, type KernelReport, type Mode, type OpContext, type OpEntry, type Value } from './ops/types.js';
 import type { NativeBackend } from './native.js';
+import type { RecordedCall } from './native-calls.js';
 import { BufferPool, withPool } from './buffer-pool.js';
 
 export interface NodeTiming {
@@ -159,6 +160,32 @@ interface RunState {
   opts: RunOptions;
   timings: NodeTiming[];
   kernelNs: number;
+  /** Where the run's intermediate buffers come from and go back to. */
+  pool: BufferPool;
+  /** A recording run: what each main-graph node did (see Plan.record). */
+  recording?: RecordedStep[];
+}
+
+/** One main-graph node of a recorded run: its values, and the prepared-call runs it made. */
+export interface RecordedStep {
+  node: Node;
+  /** Index of the node in the plan's run order (what Plan.replay runs). */
+  index: number;
+  inputs: (Value | undefined)[];
+  outputs: Value[];
+  calls: RecordedCall[];
+  report: KernelReport;
+  timing: NodeTiming;
+}
+
+/** A run of a plan's main-graph nodes one at a time, driven from outside (a graph program's callbacks). */
+export interface PlanReplay {
+  /** Runs node `index` of the run order; returns the nanoseconds its native kernels reported. */
+  node(index: number): number;
+  /** The value in `slot` now. */
+  get(slot: number): Value | undefined;
+  /** The run is over: nothing of it stays reachable from the plan. */
+  end(): void;
 }
 
 const TS_REFERENCE: KernelReport = { kernel: 'ts_reference', isa: 'scalar' };
@@ -230,7 +257,12 @@ export class Plan {
    * so the node contexts that point at them need no store per node and run.
    */
   private readonly slots = new Slots(this.slotOf);
-  private readonly state: RunState = { opts: { mode: 'eager', threads: 1, native: undefined as unknown as NativeBackend }, timings: [], kernelNs: 0 };
+  private readonly state: RunState = {
+    opts: { mode: 'eager', threads: 1, native: undefined as unknown as NativeBackend },
+    timings: [],
+    kernelNs: 0,
+    pool: this.pool,
+  };
 
   constructor(readonly model: Model) {
     for (const f of model.functions) this.functions.set(`${f.domain}::${f.name}`, f);
@@ -319,6 +351,61 @@ export class Plan {
   }
 
   run(inputs: Value[], opts: RunOptions): RunResult {
+    return this.execute(inputs, opts, this.pool, undefined);
+  }
+
+  /**
+   * Runs once like run() (with timings), on buffers of its own that no later run reuses, and
+   * records what each main-graph node did: the values it read and wrote and the prepared-call runs
+   * it made. A graph program replays those calls on the same arrays.
+   */
+  record(inputs: Value[], opts: RunOptions): RunResult & { steps: RecordedStep[] } {
+    const steps: RecordedStep[] = [];
+    const r = this.execute(inputs, { ...opts, timings: true }, new BufferPool(), steps);
+    return { ...r, steps };
+  }
+
+  /** The main graph's nodes in run order. */
+  get order(): readonly Node[] {
+    return this.orders.get(this.model.graph)!.map((c) => c.node);
+  }
+
+  /** The slot of a main-graph value (what replay's values are indexed by). */
+  slot(name: string): number | undefined {
+    return this.slotOf.get(name);
+  }
+
+  /**
+   * Starts a run whose nodes are run one by one by the caller: the slots start from the
+   * initializers, then `preset` (slot, value) pairs; buffers come from `pool`. One run at a time.
+   */
+  replay(opts: RunOptions, pool: BufferPool, preset: ReadonlyArray<readonly [number, Value]>): PlanReplay {
+    const state = this.state;
+    state.opts = opts;
+    state.timings = [];
+    state.kernelNs = 0;
+    state.pool = pool;
+    state.recording = undefined;
+    const slots = this.slots;
+    slots.values = this.initialValues.slice();
+    for (const [i, v] of preset) slots.values[i] = v;
+    const order = this.orders.get(this.model.graph)!;
+    return {
+      node: (index) => {
+        const before = state.kernelNs;
+        this.runNode(order[index], slots, state, '');
+        return state.kernelNs - before;
+      },
+      get: (slot) => slots.values[slot],
+      end: () => {
+        slots.values = [];
+        state.timings = [];
+        state.pool = this.pool;
+      },
+    };
+  }
+
+  private execute(inputs: Value[], opts: RunOptions, buffers: BufferPool, recording: RecordedStep[] | undefined): RunResult {
     const g = this.model.graph;
     if (inputs.length !== g.inputs.length) {
       throw new Error(`the model has ${g.inputs.length} inputs (${g.inputs.map((i) => i.name).join(', ')}), ${inputs.length} were given`);
@@ -327,6 +414,8 @@ export class Plan {
     state.opts = opts;
     state.timings = [];
     state.kernelNs = 0;
+    state.pool = buffers;
+    state.recording = recording;
     const slots = this.slots;
     slots.values = this.initialValues.slice();
     g.inputs.forEach((vi, i) => (slots.values[this.slotOf.get(vi.name)!] = inputs[i]));
@@ -334,7 +423,7 @@ export class Plan {
     const pool = opts.threads > 1 ? opts.native : undefined;
     pool?.holdPool(opts.threads);
     try {
-      const outputs = withPool(this.pool, () => {
+      const outputs = withPool(buffers, () => {
         const order = this.orders.get(g)!;
         const signal = opts.signal;
         for (let i = 0; i < order.length; i++) {
@@ -349,13 +438,15 @@ export class Plan {
       });
       const keep = new Set<ArrayBufferLike>();
       for (const v of outputs) for (const t of v === null ? [] : 'kind' in v ? v.items : [v]) if (!Array.isArray(t.data)) keep.add(t.data.buffer);
-      this.pool.reclaim(keep);
+      buffers.reclaim(keep);
       return { outputs, timings: state.timings, kernelNs: state.kernelNs };
     } finally {
       pool?.releasePool();
       // Nothing of this run stays reachable from the plan.
       slots.values = [];
       state.timings = [];
+      state.pool = this.pool;
+      state.recording = undefined;
     }
   }
 
@@ -399,6 +490,9 @@ export class Plan {
     if (ctx.path !== path) ctx.path = path;
     ctx.last = TS_REFERENCE;
     const timed = opts.timings === true;
+    // A recording run collects the prepared-call runs of each main-graph node (subgraphs' with their node's).
+    const calls: RecordedCall[] | undefined = state.recording && !path ? [] : undefined;
+    if (calls) opts.native.recordCalls(calls);
     const t0 = timed ? process.hrtime.bigint() : 0n;
     let outs: Value[];
     try {
@@ -407,6 +501,8 @@ export class Plan {
       if (e instanceof ExecutionError) throw e;
       const msg = e instanceof Error ? e.message : String(e);
       throw new ExecutionError(node, `node '${node.name}' (${node.opType}): ${msg}`);
+    } finally {
+      if (calls) opts.native.recordCalls(undefined);
     }
     const ns = timed ? Number(process.hrtime.bigint() - t0) : 0;
     const report = ctx.last;
@@ -419,7 +515,7 @@ export class Plan {
       const v = outs[i] === undefined ? null : outs[i];
       if (slots && outSlots) {
         slots[outSlots[i]] = v;
-        useBuffers(this.pool, v, true);
+        useBuffers(state.pool, v, true);
       } else {
         (where as Scope).values.set(outNames[i], v);
       }
@@ -427,7 +523,7 @@ export class Plan {
     if (slots && ctx.dying) {
       // Values read for the last time: their buffers can serve the next ops while still in cache.
       for (const s of ctx.dying) {
-        useBuffers(this.pool, slots[s], false);
+        useBuffers(state.pool, slots[s], false);
         slots[s] = undefined;
       }
     }
@@ -436,7 +532,7 @@ export class Plan {
       for (const v of inputs) bytes += valueBytes(v);
       const outputBytes = outs.map(valueBytes);
       for (const b of outputBytes) bytes += b;
-      state.timings.push({
+      const timing: NodeTiming = {
         node,
         scope: path,
         ns,
@@ -449,7 +545,12 @@ export class Plan {
         outputBytes,
         bytes,
         kernelNs,
-      });
+      };
+      state.timings.push(timing);
+      if (calls) {
+        const index = this.orders.get(this.model.graph)!.indexOf(ctx);
+        state.recording!.push({ node, index, inputs, outputs: outs.map((v) => (v === undefined ? null : v)), calls, report, timing });
+      }
     }
   }
 

@@ -42,7 +42,31 @@ export type GemmCallParams = Omit<GemmParams, 'bias' | 'residual'> & {
   constantB?: boolean;
 };
 
+/** One run of a prepared call seen while recording (what a program's kernel step replays). */
+export interface RecordedCall {
+  /** The addon's call object (it must outlive every program that runs it). */
+  call: AddonCall;
+  /** The arrays of the run, in the addon's operand order (null where omitted). */
+  arrays: (Float32Array | null)[];
+}
+
+/**
+ * Graph mode's compiled steps run in one addon call: kernel steps (prepared calls on table
+ * entries) and callbacks into JS for the rest. See native/src/napi_calls.cc (programCreate).
+ */
+export interface NativeProgram {
+  /** Runs every step; returns the nanoseconds the kernel steps took (times: start/end of each step, ns from the run's start). */
+  run(inputs: Float32Array[], callback: (step: number) => (Float32Array | null)[] | undefined, times: Float64Array | null): number;
+}
+
 export interface PreparedCalls {
+  /**
+   * Collects every prepared-call run into `into` until called again with undefined (a program is
+   * made from what one run of a plan called).
+   */
+  recordCalls(into: RecordedCall[] | undefined): void;
+  /** A program over a table of arrays (`fixed`: set now, null: set by runs); spec as programCreate takes it. */
+  createProgram(spec: Float64Array, fixed: (Float32Array | null)[], calls: readonly AddonCall[]): NativeProgram;
   prepareConv2d(params: Conv2dCallParams, opts?: RunOptions): PreparedConv2d;
   prepareGemm(params: GemmCallParams, opts?: RunOptions): PreparedGemm;
   prepareBinary(
@@ -105,6 +129,13 @@ export interface CallAddon {
   unaryRun(handle: number, x: Float32Array, y: Float32Array): number;
   poolHold(threads: number): void;
   poolRelease(): void;
+  programCreate(spec: Float64Array, fixed: (Float32Array | null)[]): AddonCall;
+  programRun(
+    handle: number,
+    inputs: Float32Array[],
+    callback: (step: number) => (Float32Array | null)[] | undefined,
+    times: Float64Array | null,
+  ): number;
 }
 
 /** The argument checks of engine/native.ts, shared so both call styles reject the same mistakes alike. */
@@ -171,8 +202,26 @@ export function preparedCalls(addon: CallAddon, check: CallChecks): PreparedCall
     if (v != null && !(v instanceof Float32Array)) throw check.error(`${what} must be a Float32Array`);
   };
   const act = (p: FusedEpilogue): [number, number, number] => [check.activation(p), p.actAlpha ?? 0, p.actBeta ?? 0];
+  let recording: RecordedCall[] | undefined;
 
   return {
+    recordCalls(into) {
+      recording = into;
+    },
+    createProgram(spec, fixed, calls) {
+      if (!(spec instanceof Float64Array)) throw check.error('spec must be a Float64Array');
+      fixed.forEach((a, i) => f32OrNull(a, `fixed[${i}]`));
+      const program = addon.programCreate(spec, fixed);
+      // The program's steps hold the calls' handles: keep the calls (and the arrays) alive with it.
+      const held = { calls: [...calls], fixed: [...fixed] };
+      return {
+        run: (inputs, callback, times) => {
+          void held;
+          inputs.forEach((a, i) => f32(a, `inputs[${i}]`));
+          return addon.programRun(program.handle, inputs, callback, times);
+        },
+      };
+    },
     holdPool(threads) {
       addon.poolHold(check.count(threads, 'threads', 1));
     },
@@ -196,6 +245,7 @@ export function preparedCalls(addon: CallAddon, check: CallChecks): PreparedCall
           f32OrNull(bias, 'bias');
           f32(y, 'y');
           f32OrNull(residual, 'residual');
+          if (recording) recording.push({ call, arrays: [x, w, bias, y, residual ?? null] });
           return addon.conv2dRun(call.handle, x, w, bias, y, residual ?? null);
         },
       };
@@ -236,6 +286,7 @@ export function preparedCalls(addon: CallAddon, check: CallChecks): PreparedCall
           f32(c, 'c');
           f32OrNull(bias, 'bias');
           f32OrNull(residual, 'residual');
+          if (recording) recording.push({ call, arrays: [a, b, c, bias ?? null, residual ?? null] });
           return addon.gemmRun(call.handle, a, b, c, bias ?? null, residual ?? null);
         },
       };
@@ -261,6 +312,7 @@ export function preparedCalls(addon: CallAddon, check: CallChecks): PreparedCall
           f32(a, 'a');
           f32(b, 'b');
           f32(y, 'y');
+          if (recording) recording.push({ call, arrays: [a, b, y] });
           return addon.binaryRun(call.handle, a, b, y);
         },
       };
@@ -276,6 +328,7 @@ export function preparedCalls(addon: CallAddon, check: CallChecks): PreparedCall
         run: (x, y) => {
           f32(x, 'x');
           f32(y, 'y');
+          if (recording) recording.push({ call, arrays: [x, y] });
           return addon.unaryRun(call.handle, x, y);
         },
       };

@@ -11,7 +11,7 @@ import { latencyStats, median } from './stats.js';
 import { compareOutputs, DEFAULT_TOLERANCE, type Tolerance } from './testdata/conformance.js';
 import { bindInputs } from './inputs.js';
 import { checkPassNames } from './compiler/compile.js';
-import { compileForInputs } from './compiler/graph-mode.js';
+import { graphMode } from './compiler/graph-mode.js';
 // The document's types are the contract in common/profile.ts; re-exported for the engine's callers.
 import { PROFILE_SCHEMA, type Mode, type ModeRun, type OpRow, type ProfileDoc, type TargetInfo, type TargetPeak, type TimelineEvent } from '../common/profile.js';
 
@@ -167,8 +167,8 @@ export async function profileModel(model: Model, opts: ProfileOptions): Promise<
   for (const mode of opts.modes) {
     const threads = mode === 'baseline' ? 1 : opts.threads;
     // Graph mode runs the compiled graph on eager's kernels (ops see 'eager').
-    const graph = mode === 'graph' ? compileForInputs(model, opts.inputs, { threads, native: opts.native, signal: opts.signal, disabled: opts.disabledPasses, plan }) : undefined;
-    const modePlan = graph ? new Plan(graph.model) : plan;
+    const graph = mode === 'graph' ? graphMode(model, opts.inputs, { threads, native: opts.native, signal: opts.signal, disabled: opts.disabledPasses, plan }) : undefined;
+    const modePlan = graph ? graph.program : plan;
     const runOpts = { mode: graph ? ('eager' as const) : mode, threads, native: opts.native, signal: opts.signal };
     let outputs: Value[] = [];
     for (let i = 0; i < opts.warmup; i++) {
@@ -206,6 +206,7 @@ export async function profileModel(model: Model, opts: ProfileOptions): Promise<
             nodes: graph.model.graph.nodes.length,
             passes: graph.log,
             memory: { arena_bytes: graph.memory.arena_bytes, peak_live_bytes: graph.memory.peak_live_bytes, values: graph.memory.values, unplanned: graph.memory.unplanned },
+            program: graph.program.info,
           }
         : {}),
     });

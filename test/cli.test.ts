@@ -96,6 +96,9 @@ describe('armml profile', () => {
     expect(graph.outputs_ok).toBe(true);
     expect(graph.nodes).toBeLessThan(doc.model.nodes);
     expect(graph.passes.map((p: { pass: string }) => p.pass)).toContain('epilogue-fusion');
+    // One native program per inference: its convs run as kernel steps, pooling and Flatten call back.
+    expect(r.stdout).toMatch(/^native program: (\d+) steps, (\d+) run by the addon, 2 call back into JS \(GlobalAveragePool 1, Flatten 1\)$/m);
+    expect(graph.program).toEqual({ steps: graph.nodes, kernel_steps: graph.nodes - 2, callback_steps: 2, callbacks: { GlobalAveragePool: 1, Flatten: 1 } });
     // The example's Conv -> BatchNormalization -> Clip chains run as one node, named after the user's Conv.
     const fused = graph.ops.find((o: { op: string }) => o.op === 'Conv+BatchNormalization+Clip');
     expect(fused, graph.ops.map((o: { op: string }) => o.op).join()).toBeDefined();

@@ -7,6 +7,7 @@ import type { NativeBackend } from '../native.js';
 import type { Value } from '../ops/types.js';
 import { compileModel, type Compiled } from './compile.js';
 import { planMemory, type MemoryPlan } from './memory-plan.js';
+import { GraphProgram } from './program.js';
 
 export interface GraphModeOptions {
   threads: number;
@@ -38,4 +39,17 @@ export function compileForInputs(model: Model, inputs: Value[], opts: GraphModeO
   for (const [name, t] of model.graph.initializers) shapes.set(name, t.dims);
   const compiled = compileModel(model, { disabled: opts.disabled, shapes });
   return { ...compiled, memory: planMemory(compiled.model.graph, bytes) };
+}
+
+export interface GraphMode extends Compiled {
+  memory: MemoryPlan;
+  /** The compiled graph as one native program (what graph mode runs: `program.run` as `Plan.run`). */
+  program: GraphProgram;
+}
+
+/** Compiles `model` for `inputs` and records its program (ops run as in eager mode). */
+export function graphMode(model: Model, inputs: Value[], opts: GraphModeOptions): GraphMode {
+  const compiled = compileForInputs(model, inputs, opts);
+  const program = GraphProgram.create(new Plan(compiled.model), inputs, { mode: 'eager', threads: opts.threads, native: opts.native, signal: opts.signal });
+  return { ...compiled, program };
 }

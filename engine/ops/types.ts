@@ -27,6 +27,11 @@ export interface KernelReport {
   flops?: number;
   /** Nanoseconds measured inside the native addon around the kernel itself, when native. */
   nativeNs?: number;
+  /**
+   * The node's whole work was the one prepared-call run it made (output allocated, nothing done
+   * in JS before or after): graph mode's program may replay that call instead of the op.
+   */
+  replay?: boolean;
 }
 
 export interface OpContext {

@@ -6,7 +6,7 @@ import { Plan } from '../executor.js';
 import { loadNative } from '../native.js';
 import type { Mode } from '../ops/types.js';
 import { compareOutputs, readDataSets, readTolerance } from './conformance.js';
-import { compileForInputs } from '../compiler/graph-mode.js';
+import { graphMode } from '../compiler/graph-mode.js';
 
 export type CaseStatus = 'pass' | 'fail' | 'unsupported' | 'skipped';
 
@@ -64,7 +64,7 @@ export function runCase(caseDir: string, mode: Mode = 'eager', threads = 1): Omi
   try {
     for (const set of readDataSets(caseDir, g.inputs, g.outputs)) {
       // Graph mode compiles for each data set's inputs (the compiled graph is valid for their shapes).
-      const run = mode === 'graph' ? new Plan(compileForInputs(plan.model, set.inputs, { threads, native: loadNative(), plan }).model) : plan;
+      const run = mode === 'graph' ? graphMode(plan.model, set.inputs, { threads, native: loadNative(), plan }).program : plan;
       const { outputs } = run.run(set.inputs, { mode: mode === 'graph' ? 'eager' : mode, threads, native: loadNative() });
       const c = compareOutputs(outputs, set.outputs, tol, g.outputs.map((o) => o.name));
       if (!c.ok) return { status: 'fail', reason: `${path.basename(set.dir)}: ${c.reason}`, maxAbsErr: c.maxAbsErr };

@@ -27,6 +27,9 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("binaryRun", armml::RawFunction(env, "binaryRun", armml::BinaryRun));
   exports.Set("unaryPrepare", armml::RawFunction(env, "unaryPrepare", armml::UnaryPrepare));
   exports.Set("unaryRun", armml::RawFunction(env, "unaryRun", armml::UnaryRun));
+  // Programs: graph mode's compiled steps, one addon call per inference.
+  exports.Set("programCreate", armml::RawFunction(env, "programCreate", armml::ProgramCreate));
+  exports.Set("programRun", armml::RawFunction(env, "programRun", armml::ProgramRun));
   exports.Set("poolHold", armml::RawFunction(env, "poolHold", armml::PoolHold));
   exports.Set("poolRelease", armml::RawFunction(env, "poolRelease", armml::PoolRelease));
   return exports;

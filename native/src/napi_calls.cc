@@ -36,6 +36,8 @@ struct CallError {
 
 [[noreturn]] void type_error(const std::string& m) { throw CallError{false, m}; }
 [[noreturn]] void range_error(const std::string& m) { throw CallError{true, m}; }
+/** A JS callback a native loop called threw; the exception is pending in the environment. */
+struct PendingJs {};
 
 // ---- arguments (plain napi: node-addon-api's CallbackInfo allocates past six arguments and its
 // typed-array accessors ask V8 for the same facts more than once) ----
@@ -47,6 +49,38 @@ struct F32 {
   size_t length = 0;
 };
 
+bool is_nullish(napi_env env, napi_value v) {
+  napi_valuetype t;
+  return napi_typeof(env, v, &t) == napi_ok && (t == napi_null || t == napi_undefined);
+}
+
+/**
+ * A float array argument. napi_get_buffer_info reads any ArrayBufferView's memory without
+ * napi_get_typedarray_info's walk through every element type (half the cost per array), so
+ * the element type is the JS wrapper's to check (engine/native-calls.ts); here the memory is
+ * taken as whole, aligned floats, which keeps every access inside the view whatever it is.
+ */
+F32 f32_of(napi_env env, napi_value v, const char* what, bool optional = false) {
+  F32 r;
+  void* data = nullptr;
+  size_t bytes = 0;
+  if (napi_get_buffer_info(env, v, &data, &bytes) == napi_ok) {
+    if (reinterpret_cast<uintptr_t>(data) % alignof(float) != 0) type_error(std::string(what) + " must be a Float32Array");
+    r.data = static_cast<float*>(data);
+    r.length = bytes / sizeof(float);
+    return r;
+  }
+  if (optional && is_nullish(env, v)) return r;
+  // Not a view (or a Node that reads only Buffers here): the typed-array path, with its check.
+  napi_typedarray_type type;
+  napi_value buffer;
+  size_t offset;
+  if (napi_get_typedarray_info(env, v, &type, &r.length, &data, &buffer, &offset) == napi_ok && type == napi_float32_array) {
+    r.data = static_cast<float*>(data);
+    return r;
+  }
+  type_error(std::string(what) + " must be a Float32Array");
+}
 struct RawArgs {
   napi_env env;
   size_t argc = kMaxArgs;
@@ -55,10 +89,7 @@ struct RawArgs {
     if (napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr) != napi_ok) type_error("bad call");
     if (argc < need) type_error(std::string(usage) + " needs " + std::to_string(need) + " arguments");
   }
-  bool nullish(size_t i) const {
-    napi_valuetype t;
-    return napi_typeof(env, argv[i], &t) == napi_ok && (t == napi_null || t == napi_undefined);
-  }
+  bool nullish(size_t i) const { return is_nullish(env, argv[i]); }
   void* typed(size_t i, napi_typedarray_type want, const char* kind, const char* what, size_t& length) const {
     napi_typedarray_type type;
     void* data = nullptr;
@@ -68,33 +99,8 @@ struct RawArgs {
       type_error(std::string(what) + " must be " + kind);
     return data;
   }
-  /**
-   * A float array argument. napi_get_buffer_info reads any ArrayBufferView's memory without
-   * napi_get_typedarray_info's walk through every element type (half the cost per array), so
-   * the element type is the JS wrapper's to check (engine/native-calls.ts); here the memory is
-   * taken as whole, aligned floats, which keeps every access inside the view whatever it is.
-   */
-  F32 f32(size_t i, const char* what, bool optional = false) const {
-    F32 r;
-    void* data = nullptr;
-    size_t bytes = 0;
-    if (napi_get_buffer_info(env, argv[i], &data, &bytes) == napi_ok) {
-      if (reinterpret_cast<uintptr_t>(data) % alignof(float) != 0) type_error(std::string(what) + " must be a Float32Array");
-      r.data = static_cast<float*>(data);
-      r.length = bytes / sizeof(float);
-      return r;
-    }
-    if (optional && nullish(i)) return r;
-    // Not a view (or a Node that reads only Buffers here): the typed-array path, with its check.
-    napi_typedarray_type type;
-    napi_value buffer;
-    size_t offset;
-    if (napi_get_typedarray_info(env, argv[i], &type, &r.length, &data, &buffer, &offset) == napi_ok && type == napi_float32_array) {
-      r.data = static_cast<float*>(data);
-      return r;
-    }
-    type_error(std::string(what) + " must be a Float32Array");
-  }
+  /** A float array argument (see f32_of). */
+  F32 f32(size_t i, const char* what, bool optional = false) const { return f32_of(env, argv[i], what, optional); }
   std::vector<int32_t> i32(size_t i, const char* what) const {
     size_t n;
     const int32_t* p = static_cast<const int32_t*>(typed(i, napi_int32_array, "an Int32Array", what, n));
@@ -164,7 +170,9 @@ double timed_ns(Call&& call) {
 
 // ---- prepared calls ----
 
-enum class Kind : uint32_t { Conv2d = 1, Gemm, Binary, Unary };
+enum class Kind : uint32_t { Conv2d = 1, Gemm, Binary, Unary, Program };
+
+struct Program;
 
 struct Prepared {
   Kind kind;
@@ -189,7 +197,10 @@ struct Prepared {
   bool constantB = false;
   mutable std::unique_ptr<PackedB> packed;
   mutable const float* packedFrom = nullptr;
-  explicit Prepared(Kind k) : kind(k) {}
+  // Program: a compiled graph's steps (see programCreate).
+  std::unique_ptr<Program> program;
+  explicit Prepared(Kind k);
+  ~Prepared();
 };
 
 // Prepared calls live in a table of this thread (each JS environment runs on one thread); JS holds
@@ -238,14 +249,27 @@ napi_value handle_of(napi_env env, Prepared* p, const std::string& kernel, const
   return out;
 }
 
-Prepared& prepared_arg(const RawArgs& args, size_t i, Kind kind) {
-  double h;
-  if (napi_get_value_double(args.env, args.argv[i], &h) != napi_ok || !(h >= 0) || h != std::floor(h)) type_error("handle must be a prepared call");
+/** The prepared call behind a handle; a stale or forged handle is refused. */
+Prepared& call_of(double h) {
+  if (!(h >= 0) || h != std::floor(h)) type_error("handle must be a prepared call");
   const double gen = std::floor(h / kSlots);
   const size_t slot = size_t(h - gen * kSlots);
   if (slot >= calls.slots.size() || !calls.slots[slot] || calls.generation[slot] != uint32_t(gen)) type_error("handle must be a prepared call");
-  Prepared& p = *calls.slots[slot];
+  return *calls.slots[slot];
+}
+
+Prepared& prepared_arg(const RawArgs& args, size_t i, Kind kind) {
+  double h;
+  if (napi_get_value_double(args.env, args.argv[i], &h) != napi_ok) type_error("handle must be a prepared call");
+  Prepared& p = call_of(h);
   if (p.kind != kind) type_error("handle is a prepared call of another kind");
+  return p;
+}
+
+/** A kernel call (not a program) behind a handle: what a program's kernel step runs. */
+const Prepared& kernel_call(double h) {
+  const Prepared& p = call_of(h);
+  if (p.kind == Kind::Program) type_error("a program step must be a kernel call");
   return p;
 }
 
@@ -254,6 +278,8 @@ template <class Body>
 napi_value guarded(napi_env env, Body&& body) {
   try {
     return body();
+  } catch (const PendingJs&) {
+    // A callback threw: its exception is pending and goes to the caller as it is.
   } catch (const CallError& e) {
     if (e.range) napi_throw_range_error(env, nullptr, e.message.c_str());
     else napi_throw_type_error(env, nullptr, e.message.c_str());
@@ -270,6 +296,90 @@ napi_value ns_value(napi_env env, double ns) {
   napi_create_double(env, ns, &out);
   return out;
 }
+
+// The kernel work of one run of a prepared call on its operands, in the order its *Run entry point
+// takes them (conv2d: x w bias y residual; gemm: a b c bias residual; binary: a b y; unary: x y),
+// every length checked against the prepared shape. Shared by the entry points and by programs.
+void execute(const Prepared& c, const F32* op) {
+  switch (c.kind) {
+    case Kind::Conv2d: {
+      const F32 &x = op[0], &w = op[1], &bias = op[2], &y = op[3], &residual = op[4];
+      need("x", x.length, c.need0);
+      need("w", w.length, c.need1);
+      need("y", y.length, c.need2);
+      if (bias.data) need("bias", bias.length, c.needBias);
+      Epilogue ep = c.ep;
+      if (residual.data) need("residual", residual.length, c.need2), ep.residual = residual.data;
+      conv2d(c.shape, x.data, w.data, bias.data, y.data, ep, c.request, c.threads);
+      return;
+    }
+    case Kind::Gemm: {
+      const F32 &a = op[0], &b = op[1], &cc = op[2], &bias = op[3], &residual = op[4];
+      need("a", a.length, c.need0);
+      need("b", b.length, c.need1);
+      need("c", cc.length, c.need2);
+      GemmArgs g = c.gemm;
+      if (bias.data) need("bias", bias.length, c.needBias), g.ep.bias_n = bias.data;
+      if (residual.data) need("residual", residual.length, c.need2), g.ep.residual = residual.data;
+      g.A = a.data;
+      g.B = b.data;
+      g.C = cc.data;
+      if (c.constantB) {
+        if (!c.packed || c.packedFrom != b.data) {
+          c.packed = std::make_unique<PackedB>(*c.variant, b.data, g.K, g.N, g.ldb, g.transB);
+          c.packedFrom = b.data;
+        }
+        gemm_prepacked(g, *c.packed, c.threads);
+      } else {
+        gemm(*c.variant, g, c.batch, c.threads);
+      }
+      return;
+    }
+    case Kind::Binary: {
+      const F32 &a = op[0], &b = op[1], &y = op[2];
+      need("a", a.length, c.need0);
+      need("b", b.length, c.need1);
+      need("y", y.length, c.need2);
+      binary_rows(*c.variant, c.binaryOp, a.data, c.startsA.data(), c.stepA, b.data, c.startsB.data(), c.stepB, y.data, c.n,
+                  c.startsA.size(), c.threads);
+      return;
+    }
+    case Kind::Unary: {
+      const F32 &x = op[0], &y = op[1];
+      need("y", y.length, double(x.length));
+      unary_all(*c.variant, c.unaryOp, x.data, y.data, x.length, c.ep.alpha, c.ep.beta, c.threads);
+      return;
+    }
+    default:
+      type_error("not a kernel call");
+  }
+}
+
+// ---- programs: a compiled graph run in one addon call ----
+
+// One step of a program: a prepared kernel call on table entries, or a callback into JS for a
+// node without a native kernel (it runs there and hands back the arrays of the outputs that
+// later kernel steps read).
+struct ProgramStep {
+  double handle = -1;           // kernel step: the prepared call; -1 for a callback step
+  std::vector<int32_t> operand;  // kernel step: table entries in the call's operand order (-1: none)
+  std::vector<int32_t> rebind;   // callback step: table entries its returned arrays set
+};
+
+// The steps and the arrays they work on: a table of float arrays, fixed at creation (weights and
+// the intermediate values kernels write, held by the JS program object) or set by each run (the
+// graph's inputs) and by callbacks. The arrays are the per-run state: one program serves one run
+// at a time.
+struct Program {
+  std::vector<ProgramStep> steps;
+  std::vector<F32> table;
+  std::vector<int32_t> inputs;
+};
+
+Prepared::Prepared(Kind k) : kind(k) {}
+Prepared::~Prepared() = default;
+
+size_t operand_count(Kind k) { return k == Kind::Conv2d || k == Kind::Gemm ? 5 : k == Kind::Binary ? 3 : 2; }
 
 }  // namespace
 
@@ -313,15 +423,8 @@ napi_value Conv2dRun(napi_env env, napi_callback_info info) {
   return guarded(env, [&] {
     RawArgs args(env, info, 6, "conv2dRun(handle, x, w, bias, y, residual)");
     const Prepared& c = prepared_arg(args, 0, Kind::Conv2d);
-    const F32 x = args.f32(1, "x"), w = args.f32(2, "w"), bias = args.f32(3, "bias", true);
-    const F32 y = args.f32(4, "y"), residual = args.f32(5, "residual", true);
-    need("x", x.length, c.need0);
-    need("w", w.length, c.need1);
-    need("y", y.length, c.need2);
-    if (bias.data) need("bias", bias.length, c.needBias);
-    Epilogue ep = c.ep;
-    if (residual.data) need("residual", residual.length, c.need2), ep.residual = residual.data;
-    return ns_value(env, timed_ns([&] { conv2d(c.shape, x.data, w.data, bias.data, y.data, ep, c.request, c.threads); }));
+    const F32 op[] = {args.f32(1, "x"), args.f32(2, "w"), args.f32(3, "bias", true), args.f32(4, "y"), args.f32(5, "residual", true)};
+    return ns_value(env, timed_ns([&] { execute(c, op); }));
   });
 }
 
@@ -379,28 +482,9 @@ napi_value GemmPrepare(napi_env env, napi_callback_info info) {
 napi_value GemmRun(napi_env env, napi_callback_info info) {
   return guarded(env, [&] {
     RawArgs args(env, info, 6, "gemmRun(handle, a, b, c, bias, residual)");
-    const Prepared& call = prepared_arg(args, 0, Kind::Gemm);
-    const F32 a = args.f32(1, "a"), b = args.f32(2, "b"), c = args.f32(3, "c");
-    const F32 bias = args.f32(4, "bias", true), residual = args.f32(5, "residual", true);
-    need("a", a.length, call.need0);
-    need("b", b.length, call.need1);
-    need("c", c.length, call.need2);
-    GemmArgs g = call.gemm;
-    if (bias.data) need("bias", bias.length, call.needBias), g.ep.bias_n = bias.data;
-    if (residual.data) need("residual", residual.length, call.need2), g.ep.residual = residual.data;
-    g.A = a.data;
-    g.B = b.data;
-    g.C = c.data;
-    if (call.constantB) {
-      return ns_value(env, timed_ns([&] {
-        if (!call.packed || call.packedFrom != b.data) {
-          call.packed = std::make_unique<PackedB>(*call.variant, b.data, g.K, g.N, g.ldb, g.transB);
-          call.packedFrom = b.data;
-        }
-        gemm_prepacked(g, *call.packed, call.threads);
-      }));
-    }
-    return ns_value(env, timed_ns([&] { gemm(*call.variant, g, call.batch, call.threads); }));
+    const Prepared& c = prepared_arg(args, 0, Kind::Gemm);
+    const F32 op[] = {args.f32(1, "a"), args.f32(2, "b"), args.f32(3, "c"), args.f32(4, "bias", true), args.f32(5, "residual", true)};
+    return ns_value(env, timed_ns([&] { execute(c, op); }));
   });
 }
 
@@ -440,14 +524,8 @@ napi_value BinaryRun(napi_env env, napi_callback_info info) {
   return guarded(env, [&] {
     RawArgs args(env, info, 4, "binaryRun(handle, a, b, y)");
     const Prepared& c = prepared_arg(args, 0, Kind::Binary);
-    const F32 a = args.f32(1, "a"), b = args.f32(2, "b"), y = args.f32(3, "y");
-    need("a", a.length, c.need0);
-    need("b", b.length, c.need1);
-    need("y", y.length, c.need2);
-    return ns_value(env, timed_ns([&] {
-      binary_rows(*c.variant, c.binaryOp, a.data, c.startsA.data(), c.stepA, b.data, c.startsB.data(), c.stepB, y.data, c.n,
-                  c.startsA.size(), c.threads);
-    }));
+    const F32 op[] = {args.f32(1, "a"), args.f32(2, "b"), args.f32(3, "y")};
+    return ns_value(env, timed_ns([&] { execute(c, op); }));
   });
 }
 
@@ -471,9 +549,142 @@ napi_value UnaryRun(napi_env env, napi_callback_info info) {
   return guarded(env, [&] {
     RawArgs args(env, info, 3, "unaryRun(handle, x, y)");
     const Prepared& c = prepared_arg(args, 0, Kind::Unary);
-    const F32 x = args.f32(1, "x"), y = args.f32(2, "y");
-    need("y", y.length, double(x.length));
-    return ns_value(env, timed_ns([&] { unary_all(*c.variant, c.unaryOp, x.data, y.data, x.length, c.ep.alpha, c.ep.beta, c.threads); }));
+    const F32 op[] = {args.f32(1, "x"), args.f32(2, "y")};
+    return ns_value(env, timed_ns([&] { execute(c, op); }));
+  });
+}
+
+// programCreate(spec, fixed) -> {handle, kernel, isa}
+// spec (Float64Array): tableSize, inputCount, input entries..., stepCount, then per step either
+// 1, handle, operandCount, operand entries... (a kernel step) or 0, rebindCount, entries... (a
+// callback step). fixed: an Array of tableSize Float32Array|null, the arrays set at creation.
+napi_value ProgramCreate(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    RawArgs args(env, info, 2, "programCreate(spec, fixed)");
+    size_t n = 0;
+    const double* p = static_cast<const double*>(args.typed(0, napi_float64_array, "a Float64Array", "spec", n));
+    size_t at = 0;
+    const auto next = [&](const char* what, double max) {
+      if (at >= n) range_error("spec ends early");
+      return whole(p[at++], what, max);
+    };
+    auto prog = std::make_unique<Program>();
+    const size_t entries = next("tableSize", 1 << 24);
+    prog->table.resize(entries);
+    const auto entry = [&](bool optional) {
+      const double d = at < n ? p[at] : 0;
+      if (optional && d == -1) return at++, int32_t(-1);
+      return int32_t(next("table entry", double(entries) - 1));
+    };
+    const size_t nin = next("inputCount", double(entries));
+    for (size_t i = 0; i < nin; i++) prog->inputs.push_back(entry(false));
+    const size_t nsteps = next("stepCount", 1 << 24);
+    for (size_t i = 0; i < nsteps; i++) {
+      ProgramStep st;
+      if (next("step type", 1) == 1) {
+        if (at >= n) range_error("spec ends early");
+        st.handle = p[at++];
+        const Prepared& call = kernel_call(st.handle);
+        const size_t ops = next("operandCount", 5);
+        if (ops != operand_count(call.kind)) range_error("step " + std::to_string(i) + ": wrong operand count for its call");
+        for (size_t k = 0; k < ops; k++) st.operand.push_back(entry(true));
+      } else {
+        const size_t nr = next("rebindCount", double(entries));
+        for (size_t k = 0; k < nr; k++) st.rebind.push_back(entry(false));
+      }
+      prog->steps.push_back(std::move(st));
+    }
+    if (at != n) range_error("spec has entries past its last step");
+    bool isArray = false;
+    uint32_t len = 0;
+    if (napi_is_array(env, args.argv[1], &isArray) != napi_ok || !isArray || napi_get_array_length(env, args.argv[1], &len) != napi_ok ||
+        len != entries)
+      type_error("fixed must be an Array with one entry per table entry");
+    for (uint32_t i = 0; i < len; i++) {
+      napi_value v;
+      if (napi_get_element(env, args.argv[1], i, &v) != napi_ok) type_error("fixed: bad entry");
+      prog->table[i] = f32_of(env, v, "fixed entry", true);
+    }
+    auto call = std::make_unique<Prepared>(Kind::Program);
+    call->program = std::move(prog);
+    return handle_of(env, call.release(), "program", "");
+  });
+}
+
+// programRun(handle, inputs, callback, times|null) -> ns the kernel steps took
+// inputs: the arrays of the input entries, in order. callback(step) runs a callback step and
+// returns an Array with the arrays of its rebind entries (or undefined when it has none).
+// times (2 per step): each step's start and end, nanoseconds from the run's start.
+napi_value ProgramRun(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    RawArgs args(env, info, 4, "programRun(handle, inputs, callback, times)");
+    const Prepared& pc = call_of(args.number(0, "handle"));
+    if (pc.kind != Kind::Program) type_error("handle must be a program");
+    Program& prog = *pc.program;
+    bool isArray = false;
+    uint32_t len = 0;
+    if (napi_is_array(env, args.argv[1], &isArray) != napi_ok || !isArray || napi_get_array_length(env, args.argv[1], &len) != napi_ok ||
+        len != prog.inputs.size())
+      type_error("inputs must be an Array with one array per program input");
+    for (uint32_t i = 0; i < len; i++) {
+      napi_value v;
+      napi_get_element(env, args.argv[1], i, &v);
+      prog.table[prog.inputs[i]] = f32_of(env, v, "input");
+    }
+    napi_valuetype cbType;
+    if (napi_typeof(env, args.argv[2], &cbType) != napi_ok || cbType != napi_function) type_error("callback must be a function");
+    double* times = nullptr;
+    if (!args.nullish(3)) {
+      size_t tn = 0;
+      times = static_cast<double*>(args.typed(3, napi_float64_array, "a Float64Array", "times", tn));
+      if (tn < 2 * prog.steps.size()) range_error("times needs 2 entries per step");
+    }
+    napi_value undefined;
+    napi_get_undefined(env, &undefined);
+    const auto t0 = std::chrono::steady_clock::now();
+    const auto since = [&] {
+      return double(std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - t0).count());
+    };
+    double kernelNs = 0;
+    F32 op[5];
+    for (size_t i = 0; i < prog.steps.size(); i++) {
+      const ProgramStep& st = prog.steps[i];
+      const double start = since();
+      if (st.handle >= 0) {
+        const Prepared& call = kernel_call(st.handle);
+        for (size_t k = 0; k < st.operand.size(); k++) op[k] = st.operand[k] < 0 ? F32{} : prog.table[st.operand[k]];
+        try {
+          execute(call, op);
+        } catch (const CallError& e) {
+          throw CallError{e.range, "step " + std::to_string(i) + ": " + e.message};
+        }
+        const double end = since();
+        kernelNs += end - start;
+        if (times) times[2 * i] = start, times[2 * i + 1] = end;
+        continue;
+      }
+      napi_value index, result;
+      napi_create_uint32(env, uint32_t(i), &index);
+      if (napi_call_function(env, undefined, args.argv[2], 1, &index, &result) != napi_ok) {
+        bool pending = false;
+        napi_is_exception_pending(env, &pending);
+        if (pending) throw PendingJs{};
+        type_error("step " + std::to_string(i) + ": the callback failed");
+      }
+      if (!st.rebind.empty()) {
+        uint32_t rn = 0;
+        if (napi_is_array(env, result, &isArray) != napi_ok || !isArray || napi_get_array_length(env, result, &rn) != napi_ok ||
+            rn != st.rebind.size())
+          type_error("step " + std::to_string(i) + ": the callback must return one array per output kernels read");
+        for (uint32_t k = 0; k < rn; k++) {
+          napi_value v;
+          napi_get_element(env, result, k, &v);
+          prog.table[st.rebind[k]] = f32_of(env, v, "callback output", true);
+        }
+      }
+      if (times) times[2 * i] = start, times[2 * i + 1] = since();
+    }
+    return ns_value(env, kernelNs);
   });
 }
 

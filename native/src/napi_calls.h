@@ -23,6 +23,8 @@ napi_value BinaryPrepare(napi_env env, napi_callback_info info);
 napi_value BinaryRun(napi_env env, napi_callback_info info);
 napi_value UnaryPrepare(napi_env env, napi_callback_info info);
 napi_value UnaryRun(napi_env env, napi_callback_info info);
+napi_value ProgramCreate(napi_env env, napi_callback_info info);
+napi_value ProgramRun(napi_env env, napi_callback_info info);
 napi_value PoolHold(napi_env env, napi_callback_info info);
 napi_value PoolRelease(napi_env env, napi_callback_info info);
 Napi::Function RawFunction(Napi::Env env, const char* name, napi_callback fn);

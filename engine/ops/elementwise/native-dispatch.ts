@@ -89,7 +89,7 @@ export function runNativeBinary(ctx: OpContext, m: BinaryMemo, a: Tensor, b: Ten
   const call = m.call!;
   const out = float32ForOverwrite(m.dims);
   const ns = call.run(a.data as Float32Array, b.data as Float32Array, out.data as Float32Array);
-  ctx.report({ kernel: call.kernel, isa: call.isa, flops: m.size * flopsPerElement, nativeNs: ns });
+  ctx.report({ kernel: call.kernel, isa: call.isa, flops: m.size * flopsPerElement, nativeNs: ns, replay: true });
   return out;
 }
 
@@ -114,7 +114,7 @@ export function nativeUnary(ctx: OpContext, op: UnaryOpName, x: Tensor, alpha = 
   }
   const out = float32ForOverwrite(x.dims);
   const ns = m.call.run(x.data as Float32Array, out.data as Float32Array);
-  ctx.report({ kernel: m.call.kernel, isa: m.call.isa, flops: x.size * flopsPerElement, nativeNs: ns });
+  ctx.report({ kernel: m.call.kernel, isa: m.call.isa, flops: x.size * flopsPerElement, nativeNs: ns, replay: true });
   return out;
 }
 

@@ -208,7 +208,7 @@ function convOp(ctx: OpContext, inputs: Parameters<OpEntry['impl']>[1]): Tensor 
     const out = new Tensor(x.dtype, m.outDims, allocate('float32', m.outSize, false));
     const ns = call.run(x.data as Float32Array, w.data as Float32Array, b ? (b.data as Float32Array) : null, out.data as Float32Array, residual ? (residual.data as Float32Array) : null);
     roundReduced(out);
-    ctx.report({ kernel: call.kernel, isa: call.isa, flops: m.flops, nativeNs: ns });
+    ctx.report({ kernel: call.kernel, isa: call.isa, flops: m.flops, nativeNs: ns, replay: true });
     return out;
   }
   const out = new Tensor(x.dtype, m.outDims);

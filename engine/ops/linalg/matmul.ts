@@ -114,7 +114,7 @@ function fusedMatmul(ctx: OpContext, inputs: (Value | undefined)[]): Tensor {
     const out = new Tensor(a.dtype, m.outDims, allocate('float32', product(m.outDims), false));
     const ns = m.call.run(a.data as Float32Array, b.data as Float32Array, out.data as Float32Array, bias ? (bias.data as Float32Array) : null, residual ? (residual.data as Float32Array) : null);
     roundReduced(out);
-    ctx.report({ kernel: m.call.kernel, isa: m.call.isa, flops: m.flops, nativeNs: ns });
+    ctx.report({ kernel: m.call.kernel, isa: m.call.isa, flops: m.flops, nativeNs: ns, replay: true });
     return out;
   }
   const out = matmul(ctx, a, b);
@@ -150,7 +150,7 @@ function matmul(ctx: OpContext, a: Tensor, b: Tensor): Tensor {
       }
     }
     roundReduced(out);
-    if (m.call || batch > 0) ctx.report({ kernel: prepared.kernel, isa: prepared.isa, flops, nativeNs: ns });
+    if (m.call || batch > 0) ctx.report({ kernel: prepared.kernel, isa: prepared.isa, flops, nativeNs: ns, replay: !!m.call });
     return out;
   }
 
@@ -267,7 +267,7 @@ function gemmOp(ctx: OpContext, inputs: Parameters<OpEntry['impl']>[1]): Tensor 
     if (cMode === 'fill') cFill!(y);
     const ns = m.call.run(a.data as Float32Array, b.data as Float32Array, y, cMode === 'bias' ? (c!.data as Float32Array) : null);
     roundReduced(out);
-    ctx.report({ kernel: m.call.kernel, isa: m.call.isa, flops, nativeNs: ns });
+    ctx.report({ kernel: m.call.kernel, isa: m.call.isa, flops, nativeNs: ns, replay: cMode !== 'fill' });
     return out;
   }
 
