@@ -237,7 +237,7 @@ export function webviewFrame(page: Page, nth = 0): FrameLocator {
 /**
  * Runs a command by its palette title ("Arm ML: Profile Model…"). Extension contributions reach
  * the palette a few seconds after the workbench is drawn, and an open palette does not refresh its
- * list, so it is reopened until the command shows up.
+ * list, so it is reopened until the command shows up (or until it stays open long enough to type in).
  */
 export async function runCommand(page: Page, title: string, timeoutMs = 60_000): Promise<void> {
   const input = page.locator('.quick-input-widget input');
@@ -246,9 +246,11 @@ export async function runCommand(page: Page, title: string, timeoutMs = 60_000):
   for (;;) {
     await page.keyboard.press('Escape');
     await page.keyboard.press('F1');
-    await input.waitFor({ state: 'visible' });
-    await input.fill(`>${title}`);
     try {
+      // The palette can close again as it opens (focus taken by a notification or a view that
+      // finished loading): then it is opened once more, like the missing command below.
+      await input.waitFor({ state: 'visible', timeout: 5000 });
+      await input.fill(`>${title}`, { timeout: 5000 });
       await row.waitFor({ state: 'visible', timeout: 3000 });
       break;
     } catch (e) {
