@@ -102,17 +102,27 @@ function peakAt(peak: PeakInfo, threads: number): number {
   return Math.min(peak.gflops, threads * peak.gflops_per_thread);
 }
 
-/** Median kernel time of `call` in ns: one warm-up, then calls until caseMs is spent (3 to 50 calls). */
-function timeCall(call: () => { ns: number; kernel: string }, caseMs: number): { ns: number; kernel: string } {
-  const first = call();
-  const ns: number[] = [];
-  let spent = 0;
-  while (ns.length < 3 || (spent < caseMs * 1e6 && ns.length < 50)) {
-    const r = call();
-    ns.push(r.ns);
-    spent += r.ns;
+/**
+ * Median kernel time of `call` in ns: one warm-up, then calls until caseMs is spent (3 to 50
+ * calls). At several threads the pool is held as a model run holds it (its workers spin between
+ * calls), so a kernel is measured as it runs inside a model, where the sizes its threading
+ * decisions see are the same.
+ */
+function timeCall(call: () => { ns: number; kernel: string }, caseMs: number, native: NativeBackend, threads: number): { ns: number; kernel: string } {
+  if (threads > 1) native.holdPool(threads);
+  try {
+    const first = call();
+    const ns: number[] = [];
+    let spent = 0;
+    while (ns.length < 3 || (spent < caseMs * 1e6 && ns.length < 50)) {
+      const r = call();
+      ns.push(r.ns);
+      spent += r.ns;
+    }
+    return { ns: median(ns), kernel: first.kernel };
+  } finally {
+    if (threads > 1) native.releasePool();
   }
-  return { ns: median(ns), kernel: first.kernel };
 }
 
 function filled(n: number, seed: number): Float32Array {
@@ -144,7 +154,7 @@ function benchGemm(native: NativeBackend, peak: PeakInfo, o: Required<BenchOptio
     for (const variant of variants) {
       for (const threads of o.threads) {
         const opts: RunOptions = { variant, threads };
-        const t = timeCall(() => native.gemm(a, b, c, { M, N, K }, opts), o.caseMs);
+        const t = timeCall(() => native.gemm(a, b, c, { M, N, K }, opts), o.caseMs, native, threads);
         const gflops = (2 * M * N * K) / t.ns;
         out.push({ m: M, n: N, k: K, threads, gflops, pct_peak: gflops / peakAt(peak, threads), kernel: t.kernel, ms: t.ns / 1e6 });
       }
@@ -211,7 +221,7 @@ function benchConv(native: NativeBackend, peak: PeakInfo, o: Required<BenchOptio
     const n = outHW * outHW;
     const k = (l.C / group) * l.k * l.k;
     for (const threads of o.threads) {
-      const t = timeCall(() => native.conv2d(x, w, bias, y, params, { threads }), o.caseMs);
+      const t = timeCall(() => native.conv2d(x, w, bias, y, params, { threads }), o.caseMs, native, threads);
       const gflops = (2 * group * m * n * k) / t.ns;
       out.push({ layer: l.layer, m, n, k, threads, gflops, pct_peak: gflops / peakAt(peak, threads), kernel: t.kernel, ms: t.ns / 1e6 });
     }
@@ -262,7 +272,7 @@ function benchDepthwise(native: NativeBackend, peak: PeakInfo, o: Required<Bench
     const bytes = 4 * (x.length + y.length + w.length);
     const intensity = flops / bytes;
     for (const threads of o.threads) {
-      const t = timeCall(() => native.conv2d(x, w, bias, y, params, { threads }), o.caseMs);
+      const t = timeCall(() => native.conv2d(x, w, bias, y, params, { threads }), o.caseMs, native, threads);
       const gflops = flops / t.ns;
       const roof = Math.min(peakAt(peak, threads), peak.gbps * intensity);
       out.push({ layer: l.layer, m: 1, n, k, threads, gflops, pct_peak: gflops / peakAt(peak, threads), kernel: t.kernel, ms: t.ns / 1e6, bytes, intensity, roof_gflops: roof, pct_roof: gflops / roof });
@@ -293,7 +303,7 @@ function benchBandwidth(native: NativeBackend, peak: PeakInfo, o: Required<Bench
   const out: BandwidthResult[] = [];
   for (const c of cases) {
     for (const threads of o.threads) {
-      const t = timeCall(() => c.call(threads), o.caseMs);
+      const t = timeCall(() => c.call(threads), o.caseMs, native, threads);
       const gbps = c.bytes / t.ns;
       out.push({ case: c.name, bytes: c.bytes, threads, gbps, pct_bandwidth: gbps / peak.gbps, kernel: t.kernel, ms: t.ns / 1e6 });
     }
@@ -325,7 +335,7 @@ function benchGemv(native: NativeBackend, peak: PeakInfo, o: Required<BenchOptio
     const c = new Float32Array(M * N);
     const bytes = 4 * (K * N + M * K + M * N);
     for (const threads of o.threads) {
-      const t = timeCall(() => native.gemm(a, b, c, { M, N, K, transB }, { threads }), o.caseMs);
+      const t = timeCall(() => native.gemm(a, b, c, { M, N, K, transB }, { threads }), o.caseMs, native, threads);
       const gbps = bytes / t.ns;
       const gflops = (2 * M * N * K) / t.ns;
       const roof = Math.min(peakAt(peak, threads), ((2 * M * N * K) / bytes) * peak.gbps);
