@@ -7,24 +7,35 @@ import type { ProfileDoc } from './profile.js';
 export const FAMILY_ACL = 'ACL-style fp32';
 export const FAMILY_KLEIDI = 'KleidiAI-style quantized';
 export const FAMILY_REFERENCE = 'reference';
-export const FAMILY_NATIVE_OTHER = 'native elementwise';
+export const FAMILY_NATIVE_OTHER = 'other native kernels';
 export const FAMILY_TS = 'TypeScript ops';
 
 const ISA_SUFFIX = /_(avx2|avx512|fma|neon|sve2?|dotprod|i8mm|bf16)(_|$)/;
 
 /**
- * Kernel name -> family. Reference kernels win over everything (a `_ref` quantized matmul is still
- * the plain path); composite names ("conv2d_…+matmul_…") are classified by their parts.
+ * Kernel -> family. Reference kernels win over everything (a `_ref` quantized matmul is still
+ * the plain path). Where the profile recorded the kernel's variant-table family (`tableFamily`,
+ * OpRow.kernel_family) that decides; profiles without it fall back to the name's spelling, with
+ * composite names ("conv2d_…+matmul_…") classified by their parts.
  */
-export function kernelFamily(kernel: string): string {
+export function kernelFamily(kernel: string, tableFamily?: string): string {
   const k = kernel.toLowerCase();
   const parts = k.split('+');
   if (k.startsWith('ts_') || k.includes('reference') || parts.some((p) => p.endsWith('_ref') || p.includes('_ref_')))
     return FAMILY_REFERENCE;
+  if (tableFamily) return familyOfTable(tableFamily);
   if (/(^|_)q[a-z]*\d/.test(k)) return FAMILY_KLEIDI;
   if (parts.some((p) => /^(matmul|conv2d|dwconv2d|gemm)_/.test(p))) return FAMILY_ACL;
   if (ISA_SUFFIX.test(k)) return FAMILY_NATIVE_OTHER;
   return FAMILY_TS;
+}
+
+/** A variant-table family ("matmul_f32", "matmul_qai8dxp_qsi4c32p", "pool2d_f32") -> the views' family. */
+export function familyOfTable(family: string): string {
+  const [op, dtype] = family.toLowerCase().split('_');
+  if (dtype?.startsWith('q')) return FAMILY_KLEIDI;
+  if (['matmul', 'gemv', 'conv2d', 'dwconv2d'].includes(op)) return FAMILY_ACL;
+  return FAMILY_NATIVE_OTHER;
 }
 
 /** ISA labels as the kernels report them ("avx2_fma", "AVX2+FMA") -> one spelling ("avx2+fma"). */

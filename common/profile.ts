@@ -60,6 +60,8 @@ export interface OpRow {
   node: string;
   op: string;
   kernel: string;
+  /** The kernel's family in the addon's variant table ("matmul_f32", "pool2d_f32"); absent for TypeScript ops. */
+  kernel_family?: string;
   isa: string;
   /** Calls per iteration (more than 1 inside loops). */
   calls: number;
@@ -104,6 +106,8 @@ export interface TimelineEvent {
   node: string;
   op: string;
   kernel: string;
+  /** As OpRow.kernel_family. */
+  kernel_family?: string;
   scope?: string;
   start_ms: number;
   dur_ms: number;

@@ -142,7 +142,7 @@ export function stackView(doc: ProfileDoc, runIndex = defaultRunIndex(doc)): Sta
           },
         ],
       },
-      { id: 'families', title: 'Kernel families', blocks: groupBlocks(run.ops, (o) => kernelFamily(o.kernel), 'family', totalMs) },
+      { id: 'families', title: 'Kernel families', blocks: groupBlocks(run.ops, (o) => kernelFamily(o.kernel, o.kernel_family), 'family', totalMs) },
       { id: 'isa', title: 'ISA features', blocks: groupBlocks(run.ops, (o) => normalizeIsa(o.isa), 'isa', totalMs) },
     ],
   };
@@ -252,7 +252,7 @@ export const SORT_KEYS: readonly SortKey[] = ['op', 'node', 'kernel', 'isa', 'ca
 export function opTableRows(run: ModeRun): OpTableRow[] {
   return run.ops.map((o) => {
     const isa = normalizeIsa(o.isa);
-    const family = kernelFamily(o.kernel);
+    const family = kernelFamily(o.kernel, o.kernel_family);
     const shapes = formatShapes(o.shapes);
     return {
       op: o.op,
@@ -327,7 +327,7 @@ export function timelineView(doc: ProfileDoc, runIndex = defaultRunIndex(doc)): 
       laneOf.set(scope, lane);
     }
     totalMs = Math.max(totalMs, e.start_ms + e.dur_ms);
-    return { node: e.node, op: e.op, kernel: e.kernel, family: kernelFamily(e.kernel), lane, start: e.start_ms, dur: e.dur_ms };
+    return { node: e.node, op: e.op, kernel: e.kernel, family: kernelFamily(e.kernel, e.kernel_family), lane, start: e.start_ms, dur: e.dur_ms };
   });
   return { mode: run.mode, totalMs, lanes, bars };
 }
@@ -377,7 +377,7 @@ export function rooflineView(doc: ProfileDoc, runIndex = defaultRunIndex(doc)): 
       node: o.node,
       op: o.op,
       kernel: o.kernel,
-      family: kernelFamily(o.kernel),
+      family: kernelFamily(o.kernel, o.kernel_family),
       intensity: o.flops / o.bytes,
       gflops: o.flops / (o.ms * 1e6),
       ms: o.ms,

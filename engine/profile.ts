@@ -82,7 +82,24 @@ export function targetInfo(native: ProfileOptions['native']): TargetInfo {
   };
 }
 
-function aggregate(iterations: NodeTiming[][]): OpRow[] {
+/**
+ * Kernel name -> its family in the addon's variant table. A composite name ("conv2d_f32_im2col+
+ * matmul_f32_6x16_avx2_fma") takes the family of its last part the table knows; TypeScript ops
+ * have none.
+ */
+export type KernelFamilies = (kernel: string) => string | undefined;
+
+export function kernelFamilies(native: ProfileOptions['native']): KernelFamilies {
+  const table = new Map<string, string>();
+  for (const v of native.variants?.() ?? []) table.set(v.name, v.family);
+  const memo = new Map<string, string | undefined>();
+  return (kernel) => {
+    if (!memo.has(kernel)) memo.set(kernel, kernel.split('+').reduce<string | undefined>((f, part) => table.get(part) ?? f, undefined));
+    return memo.get(kernel);
+  };
+}
+
+function aggregate(iterations: NodeTiming[][], families: KernelFamilies): OpRow[] {
   // Per node (and scope): the time of all its calls in one iteration, then the median over iterations.
   const perNode = new Map<string, { first: NodeTiming; ns: number[]; calls: number; flops: number; bytes: number }>();
   iterations.forEach((timings, it) => {
@@ -110,6 +127,7 @@ function aggregate(iterations: NodeTiming[][]): OpRow[] {
       node: t.node.name,
       op: t.node.fused ? t.node.fused.ops.join('+') : t.node.domain ? `${t.node.domain}.${t.node.opType}` : t.node.opType,
       kernel: t.kernel,
+      ...withFamily(families(t.kernel)),
       isa: t.isa,
       calls: e.calls,
       ms,
@@ -127,12 +145,15 @@ function aggregate(iterations: NodeTiming[][]): OpRow[] {
   return rows.sort((a, b) => b.ms - a.ms);
 }
 
-function timelineOf(timings: NodeTiming[]): TimelineEvent[] {
+const withFamily = (family: string | undefined) => (family ? { kernel_family: family } : {});
+
+function timelineOf(timings: NodeTiming[], families: KernelFamilies): TimelineEvent[] {
   const t0 = timings.length ? Math.min(...timings.map((t) => t.startNs)) : 0;
   return timings.map((t) => ({
     node: t.node.name,
     op: t.node.opType,
     kernel: t.kernel,
+    ...withFamily(families(t.kernel)),
     ...(t.scope ? { scope: t.scope } : {}),
     start_ms: (t.startNs - t0) / 1e6,
     dur_ms: t.ns / 1e6,
@@ -163,6 +184,7 @@ export async function profileModel(model: Model, opts: ProfileOptions): Promise<
   }
   checkPassNames(opts.disabledPasses ?? []);
   const runs: ModeRun[] = [];
+  const families = kernelFamilies(opts.native);
   let modelFlops = 0;
   for (const mode of opts.modes) {
     const threads = mode === 'baseline' ? 1 : opts.threads;
@@ -189,7 +211,7 @@ export async function profileModel(model: Model, opts: ProfileOptions): Promise<
     }
     const medianIter = latencies.indexOf(latencies.slice().sort((a, b) => a - b)[Math.floor((latencies.length - 1) / 2)]);
     const cmp = compareOutputs(outputs, reference, tol, outputNames);
-    const ops = aggregate(iterations);
+    const ops = aggregate(iterations, families);
     modelFlops = Math.max(modelFlops, ops.reduce((a, r) => a + r.flops, 0));
     runs.push({
       mode,
@@ -200,7 +222,7 @@ export async function profileModel(model: Model, opts: ProfileOptions): Promise<
       checked_against: checkedAgainst,
       ...(cmp.ok ? {} : { error: cmp.reason }),
       ops,
-      timeline: timelineOf(iterations[medianIter]),
+      timeline: timelineOf(iterations[medianIter], families),
       ...(graph
         ? {
             nodes: graph.model.graph.nodes.length,

@@ -75,6 +75,11 @@ describe('armml profile', () => {
       expect(conv.flops).toBeGreaterThan(0);
       expect(conv.kernel).not.toBe('ts_reference');
     }
+    // Each native kernel carries its variant-table family (the views classify by it, not by the name's spelling).
+    const eagerOp = (op: string) => doc.runs[1].ops.find((o: { op: string }) => o.op === op);
+    expect(eagerOp('MaxPool').kernel_family).toBe('pool2d_f32');
+    expect(eagerOp('Conv').kernel_family).toBe('matmul_f32');
+    expect(doc.runs[1].timeline.find((e: { op: string }) => e.op === 'MaxPool').kernel_family).toBe('pool2d_f32');
     // Baseline runs reference kernels, eager the optimized ones.
     const kernels = (i: number) => new Set(doc.runs[i].ops.filter((o: { op: string }) => o.op === 'Conv').map((o: { kernel: string }) => o.kernel));
     expect([...kernels(0)].join()).not.toEqual([...kernels(1)].join());

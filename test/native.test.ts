@@ -88,7 +88,7 @@ describe('cpuInfo', () => {
 
 describe('variant table', () => {
   it('selects exactly one supported variant per family, never the reference when something faster exists', () => {
-    for (const family of ['matmul_f32', 'conv2d_f32', 'dwconv2d_f32']) {
+    for (const family of ['matmul_f32', 'dwconv2d_f32']) {
       const fam = variants.filter((v) => v.family === family);
       const selected = fam.filter((v) => v.selected);
       expect(selected, family).toHaveLength(1);
@@ -104,6 +104,19 @@ describe('variant table', () => {
     } else {
       console.log(`AVX2/AVX-512 matmul selection not checked: this CPU has ${isa.join(',') || 'no SIMD extensions'}`);
     }
+  });
+
+  it('marks selected only what a run selects: convolutions run on the selected matmul_f32 and dwconv2d_f32 variants, never on conv2d_f32', () => {
+    // conv2d_f32 holds the direct reference that baseline mode runs; Show CPU Features and
+    // `armml info` must not call it the conv kernel of eager and graph runs.
+    expect(variants.filter((v) => v.family === 'conv2d_f32' && v.selected)).toEqual([]);
+    const mm = variants.find((v) => v.selected && v.family === 'matmul_f32')!.name;
+    const dw = variants.find((v) => v.selected && v.family === 'dwconv2d_f32')!.name;
+    const base = { N: 1, H: 8, W: 8, kH: 3, kW: 3, padT: 1, padL: 1, padB: 1, padR: 1, outH: 8, outW: 8 };
+    const run = (C: number, M: number, group: number) =>
+      native.conv2d(random(C * 64, 2), random(M * (C / group) * 9, 3), null, new Float32Array(M * 64), { ...base, C, M, group }).kernel;
+    expect(run(8, 16, 1)).toContain(mm);
+    expect(run(8, 8, 8)).toBe(dw);
   });
 
   it('can be forced per call and through ARMML_KERNEL', () => {

@@ -36,8 +36,18 @@ describe('kernel classification', () => {
     expect(kernelFamily('conv2d_f32_1x1_scalar_ref')).toBe('reference');
     // A reference quantized kernel is still the plain path.
     expect(kernelFamily('matmul_qai8dxp_qsi4cxp_1x1_scalar_ref')).toBe('reference');
-    expect(kernelFamily('binary_f32_1x8_avx2_fma')).toBe('native elementwise');
+    expect(kernelFamily('binary_f32_1x8_avx2_fma')).toBe('other native kernels');
     expect(kernelFamily('softmax_lastaxis')).toBe('TypeScript ops');
+  });
+
+  it("takes the family from the variant table where the profile recorded it, whatever the name's spelling", () => {
+    // The native pooling kernel's name has no ISA suffix: by spelling alone it looks like a TypeScript op.
+    expect(kernelFamily('pool2d_f32_1x1_portable')).toBe('TypeScript ops');
+    expect(kernelFamily('pool2d_f32_1x1_portable', 'pool2d_f32')).toBe('other native kernels');
+    expect(kernelFamily('conv2d_f32_im2col+matmul_f32_4x8_portable', 'matmul_f32')).toBe('ACL-style fp32');
+    expect(kernelFamily('gemv_f32_1x8_portable', 'gemv_f32')).toBe('ACL-style fp32');
+    expect(kernelFamily('matmul_qai8dxp_qsi4c32p_4x16_portable', 'matmul_qai8dxp_qsi4c32p')).toBe('KleidiAI-style quantized');
+    expect(kernelFamily('conv2d_f32_1x1_scalar_ref', 'conv2d_f32')).toBe('reference');
   });
 
   it('spells ISA labels one way', () => {
@@ -76,7 +86,7 @@ describe('software stack', () => {
     expect(layer('dispatcher')).toEqual([['eager dispatcher · node by node', 0.25, 0.1]]);
     expect(layer('families')).toEqual([
       ['ACL-style fp32', 1.2, 0.48],
-      ['native elementwise', 0.5, 0.2],
+      ['other native kernels', 0.5, 0.2],
       ['reference', 0.3, 0.12],
       ['KleidiAI-style quantized', 0.25, 0.1],
     ]);
@@ -176,7 +186,7 @@ describe('timeline', () => {
     expect(round(view.totalMs)).toBe(2.45);
     expect(view.bars.map((b) => [b.node, round(b.start), b.dur, b.family])).toEqual([
       ['conv1', 0.05, 1.2, 'ACL-style fp32'],
-      ['relu', 1.3, 0.5, 'native elementwise'],
+      ['relu', 1.3, 0.5, 'other native kernels'],
       ['fc', 1.85, 0.25, 'KleidiAI-style quantized'],
       ['add', 2.15, 0.3, 'reference'],
     ]);

@@ -266,7 +266,11 @@ Napi::Value VariantsJs(const Napi::CallbackInfo& info) {
     o.Set("sr", v.sr);
     o.Set("reference", v.reference);
     o.Set("supported", v.supported(cpu_info()));
-    o.Set("selected", &selected_variant(v.family) == &v);
+    // The conv2d_f32 family holds only the direct reference, which baseline mode runs: eager and
+    // graph convolutions run on the selected matmul_f32 (1x1 and im2col) and dwconv2d_f32
+    // variants (conv.cc, make_plan), so no conv2d_f32 entry is what a run selects.
+    const bool conv_ref = std::string(v.family) == "conv2d_f32";
+    o.Set("selected", !conv_ref && &selected_variant(v.family) == &v);
     out.Set(uint32_t(i), o);
   }
   return out;
