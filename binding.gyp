@@ -16,7 +16,9 @@
       "native/kernels/gemv_f32_1x1_scalar_ref.cc",
       "native/kernels/gemv_f32_1x8_portable.cc",
       "native/kernels/softmax_f32_1x1_scalar_ref.cc",
-      "native/kernels/layernorm_f32_1x1_scalar_ref.cc"
+      "native/kernels/layernorm_f32_1x1_scalar_ref.cc",
+      "native/kernels/matmul_qai8dxp_qsi8cxp_4x16_portable.cc",
+      "native/kernels/matmul_qai8dxp_qsi4c32p_4x16_portable.cc"
     ]
   },
   "targets": [
@@ -36,6 +38,7 @@
         "native/src/peak.cc",
         "native/src/pool.cc",
         "native/src/rows.cc",
+        "native/src/qgemm.cc",
         "native/src/napi_peak.cc",
         "<@(armml_portable_kernels)"
       ],
@@ -66,7 +69,9 @@
             "native/kernels/peak_f32_12x8_avx2_fma.cc",
             "native/kernels/gemv_f32_1x32_avx2_fma.cc",
             "native/kernels/softmax_f32_1x8_avx2_fma.cc",
-            "native/kernels/layernorm_f32_1x8_avx2_fma.cc"
+            "native/kernels/layernorm_f32_1x8_avx2_fma.cc",
+            "native/kernels/matmul_qai8dxp_qsi8cxp_4x16_avx2.cc",
+            "native/kernels/matmul_qai8dxp_qsi4c32p_4x16_avx2.cc"
           ],
           "cflags_cc": ["-std=c++17", "-O3", "-fPIC", "-mavx2", "-mfma"],
           "xcode_settings": {

@@ -40,7 +40,17 @@ export type GemmCallParams = Omit<GemmParams, 'bias' | 'residual'> & {
    * the micro-kernel's panels once and reuses them (a run with another B array packs that one).
    */
   constantB?: boolean;
+  /**
+   * Quantize B (a constant weight) once to this format and A per row at every run, then run a
+   * matmul_qai8dxp_<format> kernel: the int8 (qsi8cx: int8 per output channel) and int4 (qsi4c32:
+   * 4-bit per group of 32 depths) modes. One matrix, A not transposed, alpha 1, beta 0.
+   */
+  quant?: QuantFormatName;
 };
+
+/** Weight formats of the quantized GEMM (native/src/qgemm.h). */
+export const QUANT_FORMATS = ['qsi8cx', 'qsi4c32'] as const;
+export type QuantFormatName = (typeof QUANT_FORMATS)[number];
 
 /** One run of a prepared call seen while recording (what a program's kernel step replays). */
 export interface RecordedCall {
@@ -105,7 +115,7 @@ export interface CallAddon {
     y: Float32Array,
     residual: Float32Array | null,
   ): number;
-  gemmPrepare(params: Float64Array, variant: string, constantB?: boolean): AddonCall;
+  gemmPrepare(params: Float64Array, variant: string, constantB?: boolean, quant?: string | null): AddonCall;
   gemmRun(
     handle: number,
     a: Float32Array,
@@ -276,7 +286,10 @@ export function preparedCalls(addon: CallAddon, check: CallChecks): PreparedCall
         ...act(p),
         threads,
       ]);
-      const call = addon.gemmPrepare(params, variant, !!p.constantB);
+      if (p.quant !== undefined && !(QUANT_FORMATS as readonly string[]).includes(p.quant)) {
+        throw check.error(`quant must be one of ${QUANT_FORMATS.join(', ')}, got ${String(p.quant)}`);
+      }
+      const call = addon.gemmPrepare(params, variant, !!p.constantB, p.quant ?? null);
       return {
         kernel: call.kernel,
         isa: call.isa,

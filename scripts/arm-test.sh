@@ -36,7 +36,7 @@ compile() { # file -march
   while [ "$(jobs -rp | wc -l)" -ge "$jobs" ]; do wait -n || true; done
   { "$CXX" "${flags[@]}" "-march=$march" -c "$src" -o "$obj" || touch "$out/.failed"; } &
 }
-for f in "$root"/native/src/{cpu,threadpool,variants,gemm,gemv,conv,eltwise,peak,pool,rows}.cc "$root"/native/test/kernel_test.cc; do
+for f in "$root"/native/src/{cpu,threadpool,variants,gemm,gemv,conv,eltwise,peak,pool,rows,qgemm}.cc "$root"/native/test/kernel_test.cc; do
   compile "$f" armv8-a
 done
 for f in "$root"/native/kernels/*.cc; do

@@ -35,7 +35,7 @@ for (const f of files) {
 }
 
 const table = fs.readFileSync(path.join(root, 'native/src/variants.cc'), 'utf8');
-const entries = [...table.matchAll(/push_back\(\{"([^"]+)",\s*"([^"]+)",\s*"([^"]+)"/g)].map((m) => ({ name: m[1], family: m[2], isa: m[3] }));
+const entries = [...table.matchAll(/push_back\((?:\{|q\()"([^"]+)",\s*"([^"]+)",\s*"([^"]+)"/g)].map((m) => ({ name: m[1], family: m[2], isa: m[3] }));
 if (entries.length === 0) problems.push('no variant table entries found in native/src/variants.cc');
 for (const e of entries) {
   const p = checkName(e.name);

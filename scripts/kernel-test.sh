@@ -16,7 +16,7 @@ compile() { # file extra-flags...
   "$CXX" "${flags[@]}" "$@" -c "$src" -o "$obj"
   objs+=("$obj")
 }
-for f in "$root"/native/src/{cpu,threadpool,variants,gemm,gemv,conv,eltwise,peak,pool,rows}.cc "$root"/native/test/kernel_test.cc; do compile "$f"; done
+for f in "$root"/native/src/{cpu,threadpool,variants,gemm,gemv,conv,eltwise,peak,pool,rows,qgemm}.cc "$root"/native/test/kernel_test.cc; do compile "$f"; done
 for f in "$root"/native/kernels/*.cc; do
   case "$f" in
     *_avx2*.cc) [ "$(uname -m)" = x86_64 ] && compile "$f" -mavx2 -mfma ;;

@@ -143,6 +143,48 @@ void gemv_f32_1x64_avx512(const GemvArgs& g, size_t j0, size_t j1);
 void gemv_f32_1x16_neon_fma(const GemvArgs& g, size_t j0, size_t j1);
 #endif
 
+/**
+ * Quantized matrix products (the int8 and int4 modes), KleidiAI's scheme: activations quantized
+ * per row at run time to asymmetric int8 (`qai8dx`: a = scale * (q - zero_point)), weights to
+ * symmetric int8 per output channel (`qsi8cx`) or 4-bit per output channel (`qsi4cx`) or per
+ * group of 32 depths (`qsi4c32`). The integer sums are exact; each group's sum is scaled once.
+ *
+ * The packed weights (native/src/qgemm.h packs them) are 16-column panels. Depth is padded with
+ * zero weights to kp, a multiple of 32, and cut into groups of `group` depths (32 for qsi4c32,
+ * kp for the per-channel formats). Each group of a panel holds group/2 steps of 32 weights, step s
+ * covering depths 2s and 2s+1 of the group: element e = 2*j + d is column j at depth 2s + d; int8
+ * stores element e in byte e, int4 stores elements e and e + 16 in the low and high nibble of
+ * byte e (so one 16-byte load yields columns 0-7 and 8-15). Then 16 float scales and 16 int32
+ * column sums (of the group's quantized weights).
+ */
+constexpr size_t kQnr = 16;     // columns of a packed panel
+constexpr size_t kQkBlock = 32;  // depth padding and the qsi4c32 group
+
+/** One tile: rows (1..4) x cols (1..16) of C from one panel, the whole depth. */
+struct QMatmulTile {
+  size_t rows = 0, cols = 0;
+  size_t kp = 0, group = 0;
+  const int16_t* a = nullptr;  // quantized activations, kp values per row (zero past K), row stride lda
+  size_t lda = 0;
+  const float* a_scale = nullptr;   // per row
+  const int32_t* a_zero = nullptr;  // per row
+  const uint8_t* b = nullptr;       // the panel
+  float* c = nullptr;
+  size_t ldc = 0;
+  const Epilogue* ep = nullptr;  // offset to the tile (bias_n, residual), or null
+};
+using QMatmulKernel = void (*)(const QMatmulTile& t);
+
+/** Bytes of one packed group of a panel: its weights, then 16 scales and 16 column sums. */
+constexpr size_t qpanel_group_bytes(int bits, size_t group) { return group * kQnr * size_t(bits) / 8 + kQnr * 8; }
+
+void matmul_qai8dxp_qsi8cxp_4x16_portable(const QMatmulTile& t);
+void matmul_qai8dxp_qsi4c32p_4x16_portable(const QMatmulTile& t);
+#if defined(__x86_64__)
+void matmul_qai8dxp_qsi8cxp_4x16_avx2(const QMatmulTile& t);
+void matmul_qai8dxp_qsi4c32p_4x16_avx2(const QMatmulTile& t);
+#endif
+
 /** NCHW 2-D convolution geometry. */
 struct Conv2dShape {
   size_t N = 1, C = 1, H = 1, W = 1, M = 1;

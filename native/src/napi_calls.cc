@@ -21,6 +21,7 @@
 #include "cpu.h"
 #include "eltwise.h"
 #include "gemm.h"
+#include "qgemm.h"
 #include "gemv.h"
 #include "threadpool.h"
 #include "variants.h"
@@ -197,6 +198,11 @@ struct Prepared {
   bool constantB = false;
   mutable std::unique_ptr<PackedB> packed;
   mutable const float* packedFrom = nullptr;
+  // Gemm with quantized constant weights (the int8/int4 modes): B is quantized and packed once
+  // into the format of `qvariant` (re-packed if runs pass another B array), A per run.
+  const KernelVariant* qvariant = nullptr;
+  QuantFormat qformat;
+  mutable std::unique_ptr<QPackedB> qpacked;
   // Program: a compiled graph's steps (see programCreate).
   std::unique_ptr<Program> program;
   explicit Prepared(Kind k);
@@ -324,6 +330,14 @@ void execute(const Prepared& c, const F32* op) {
       g.A = a.data;
       g.B = b.data;
       g.C = cc.data;
+      if (c.qvariant) {
+        if (!c.qpacked || c.packedFrom != b.data) {
+          c.qpacked = std::make_unique<QPackedB>(pack_qweights(c.qformat, b.data, g.ldb, g.transB, g.K, g.N));
+          c.packedFrom = b.data;
+        }
+        qgemm(*c.qvariant, *c.qpacked, g.A, g.lda, g.M, g.C, g.ldc, g.ep, c.threads);
+        return;
+      }
       if (c.constantB) {
         if (!c.packed || c.packedFrom != b.data) {
           c.packed = std::make_unique<PackedB>(*c.variant, b.data, g.K, g.N, g.ldb, g.transB);
@@ -431,9 +445,12 @@ napi_value Conv2dRun(napi_env env, napi_callback_info info) {
 // gemmPrepare(params, variant) -> {handle, kernel, isa}
 // params: M N K transA transB alpha beta batch strideA strideB strideC, act actAlpha actBeta, threads;
 // constantB (optional, default false): B is the same, never written array on every run.
+// quant (optional): a weight format ("qsi8cx", "qsi4c32"): B is constant and quantized to it once,
+// A quantized per row at every run (the int8/int4 modes); one matrix, A not transposed, alpha 1,
+// beta 0. The variant then names a variant of that format's family, or "auto".
 napi_value GemmPrepare(napi_env env, napi_callback_info info) {
   return guarded(env, [&] {
-    RawArgs args(env, info, 2, "gemmPrepare(params, variant, constantB)");
+    RawArgs args(env, info, 2, "gemmPrepare(params, variant, constantB, quant)");
     const double* p = args.params(0, kGemmParams);
     auto call = std::make_unique<Prepared>(Kind::Gemm);
     GemmArgs& g = call->gemm;
@@ -455,7 +472,20 @@ napi_value GemmPrepare(napi_env env, napi_callback_info info) {
     g.ep = activation_in(p + 11);
     g.ep.ldr = g.ldc;
     call->threads = threads_in(p[14]);
-    call->variant = &variant_for("matmul_f32", args.string(1, "variant"));
+    const std::string request = args.string(1, "variant");
+    if (args.argc > 3 && !args.nullish(3)) {
+      try {
+        call->qformat = quant_format(args.string(3, "quant"));
+      } catch (const std::invalid_argument& e) {
+        type_error(e.what());
+      }
+      const KernelVariant* named = find_variant(request);
+      call->qvariant = &variant_for(call->qformat.family, named && std::string(named->family) == call->qformat.family ? request : "auto");
+      if (bt.count != 1 || g.transA || g.alpha != 1.0f || g.beta != 0.0f)
+        range_error("a quantized GEMM takes one matrix, A not transposed, alpha 1 and beta 0");
+      if (g.K > 65536) range_error("a quantized GEMM's depth K must be at most 65536 (its int32 sums would overflow)");
+    }
+    call->variant = &variant_for("matmul_f32", call->qvariant ? std::string("auto") : request);
     if (args.argc > 2 && !args.nullish(2)) {
       bool cb = false;
       if (napi_get_value_bool(env, args.argv[2], &cb) != napi_ok) type_error("constantB must be a boolean");
@@ -473,7 +503,8 @@ napi_value GemmPrepare(napi_env env, napi_callback_info info) {
     call->needBias = double(g.N);
     // Products of 1 to 3 rows run on the GEMV kernel gemm() picks for this variant: name that one.
     const KernelVariant* ran = call->variant;
-    if (!ran->matmul_full && g.M > 0 && g.M < 4) ran = &gemv_variant_for(*ran);
+    if (call->qvariant) ran = call->qvariant;
+    else if (!ran->matmul_full && g.M > 0 && g.M < 4) ran = &gemv_variant_for(*ran);
     return handle_of(env, call.release(), ran->name, ran->isa);
   });
 }

@@ -48,6 +48,33 @@ std::vector<KernelVariant> build_table() {
   t.push_back({"matmul_f32_8x2vl_sve", "matmul_f32", "sve", 8, 2 * sve_lanes(), 1, 1, 40, false, has_sve,
                matmul_f32_8x2vl_sve, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr});
 #endif
+  // Quantized matmul tiles (mr x nr = 4 x 16, kr = 2 depths per weight pair): graph mode's int8
+  // (qsi8cxp) and int4 (qsi4c32p) weights with dynamically quantized int8 activations.
+  const auto q = [](const char* name, const char* family, const char* isa, int priority, bool (*supported)(const CpuInfo&),
+                    QMatmulKernel kernel) {
+    KernelVariant v{};
+    v.name = name;
+    v.family = family;
+    v.isa = isa;
+    v.mr = 4;
+    v.nr = int(kQnr);
+    v.kr = 2;
+    v.sr = 1;
+    v.priority = priority;
+    v.supported = supported;
+    v.qmatmul = kernel;
+    return v;
+  };
+  t.push_back(q("matmul_qai8dxp_qsi8cxp_4x16_portable", "matmul_qai8dxp_qsi8cxp", "portable", 10, always,
+                matmul_qai8dxp_qsi8cxp_4x16_portable));
+  t.push_back(q("matmul_qai8dxp_qsi4c32p_4x16_portable", "matmul_qai8dxp_qsi4c32p", "portable", 10, always,
+                matmul_qai8dxp_qsi4c32p_4x16_portable));
+#if defined(__x86_64__)
+  t.push_back(q("matmul_qai8dxp_qsi8cxp_4x16_avx2", "matmul_qai8dxp_qsi8cxp", "avx2", 30, has_avx2_fma,
+                matmul_qai8dxp_qsi8cxp_4x16_avx2));
+  t.push_back(q("matmul_qai8dxp_qsi4c32p_4x16_avx2", "matmul_qai8dxp_qsi4c32p", "avx2", 30, has_avx2_fma,
+                matmul_qai8dxp_qsi4c32p_4x16_avx2));
+#endif
   t.push_back({"conv2d_f32_1x1_scalar_ref", "conv2d_f32", "scalar", 1, 1, 1, 1, 0, true, always, nullptr, nullptr,
                conv2d_f32_1x1_scalar_ref, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr});
   t.push_back({"dwconv2d_f32_4x4_portable", "dwconv2d_f32", "portable", 4, 4, 1, 1, 10, false, always, nullptr,

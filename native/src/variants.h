@@ -12,8 +12,8 @@ namespace armml {
 struct KernelVariant {
   const char* name;    // file/kernel name, see native/kernels/README.md
   const char* family;  // "matmul_f32", "conv2d_f32", "dwconv2d_f32", "binary_f32", "unary_f32", "peak_f32", "pool2d_f32",
-                       // "gemv_f32", "softmax_f32", "layernorm_f32"
-  const char* isa;     // "scalar", "portable", "avx2+fma", "avx512f", "neon", "sve"
+                       // "gemv_f32", "softmax_f32", "layernorm_f32", "matmul_qai8dxp_qsi8cxp", "matmul_qai8dxp_qsi4c32p"
+  const char* isa;     // "scalar", "portable", "avx2+fma", "avx2", "avx512f", "neon", "sve"
   int mr, nr, kr, sr;  // register tile (rows x columns), K unroll of packing, packing split; nr of a
                        // vector-length agnostic (SVE) entry is set at run time, 0 where unsupported
   int priority;        // higher wins in automatic selection
@@ -34,6 +34,9 @@ struct KernelVariant {
   // Optional, matmul_f32 only: tiles for edges and for A read in place (kernels.h). Without it
   // the driver packs A and runs edge tiles through a padded scratch tile.
   MatmulTileSelect matmul_tile = nullptr;
+  // Quantized matmul families (matmul_qai8dxp_<weight format>): a tile over one packed panel,
+  // see native/src/qgemm.h.
+  QMatmulKernel qmatmul = nullptr;
 };
 
 const std::vector<KernelVariant>& all_variants();
