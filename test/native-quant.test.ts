@@ -105,6 +105,20 @@ describe('quantized GEMM variants', () => {
     for (let i = 0; i < M * N; i++) expect(c2[i]).toBeCloseTo(-c1[i], 5);
   });
 
+  it('gives NaN for a row holding NaN or infinity (no int8 code holds them) and zeros for a row of zeros', () => {
+    const [M, N, K] = [3, 16, 40];
+    const a = random(M * K, 8);
+    a[5] = Number.NaN;
+    a[K + 7] = Number.POSITIVE_INFINITY;
+    a.fill(0, 2 * K);
+    for (const fmt of QUANT_FORMATS) {
+      const c = new Float32Array(M * N).fill(7);
+      native.prepareGemm({ M, N, K, constantB: true, quant: fmt }).run(a, random(K * N, 9), c);
+      expect([...c.subarray(0, 2 * N)].every(Number.isNaN)).toBe(true);
+      expect([...c.subarray(2 * N)].every((v) => v === 0)).toBe(true);
+    }
+  });
+
   it('refuses what it cannot run with a clear error', () => {
     expect(() => native.prepareGemm({ M: 2, N: 2, K: 2, quant: 'q3' as QuantFormatName })).toThrow(/quant must be one of qsi8cx, qsi4c32/);
     expect(() => native.prepareGemm({ M: 2, N: 2, K: 2, batch: 2, quant: 'qsi8cx' })).toThrow(/one matrix, A not transposed, alpha 1 and beta 0/);

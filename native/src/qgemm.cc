@@ -72,18 +72,19 @@ QPackedB pack_qweights(const QuantFormat& f, const float* B, size_t ldb, bool tr
 void quantize_rows(const float* A, size_t lda, size_t M, size_t K, size_t kp, int16_t* q, float* scale, int32_t* zero) {
   for (size_t r = 0; r < M; r++) {
     const float* a = A + r * lda;
-    float lo = 0.0f, hi = 0.0f;
+    float lo = 0.0f, hi = 0.0f, nonfinite = 0.0f;
     for (size_t k = 0; k < K; k++) {
       lo = std::min(lo, a[k]);
       hi = std::max(hi, a[k]);
+      nonfinite += a[k] * 0.0f;  // NaN once any value is NaN or infinite (min/max skip NaN)
     }
     int16_t* qr = q + r * kp;
     const float s = (hi - lo) / 255.0f;
-    if (!(s > 0.0f) || !std::isfinite(s)) {
-      // All zeros (or non-finite values, which no int8 code can hold: the row computes as zero
-      // times the weights' NaN-free sums, and the caller's reference check reports the outputs).
+    if (!(s > 0.0f) || !std::isfinite(s) || nonfinite != 0.0f) {
+      // A row of zeros computes as zeros. No int8 code holds NaN or infinity: such a row's
+      // outputs are NaN, as an fp32 product's would be, so the reference check reports them.
       std::fill(qr, qr + kp, int16_t(0));
-      scale[r] = std::isfinite(s) ? 0.0f : std::numeric_limits<float>::quiet_NaN();
+      scale[r] = std::isfinite(s) && nonfinite == 0.0f ? 0.0f : std::numeric_limits<float>::quiet_NaN();
       zero[r] = 0;
       continue;
     }
