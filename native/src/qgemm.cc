@@ -18,7 +18,6 @@ QuantFormat quant_format(const std::string& name) {
 
 QPackedB pack_qweights(const QuantFormat& f, const float* B, size_t ldb, bool transB, size_t K, size_t N) {
   QPackedB p;
-  p.bits = f.bits;
   p.K = K;
   p.N = N;
   p.kp = std::max<size_t>(kQkBlock, (K + kQkBlock - 1) / kQkBlock * kQkBlock);
@@ -32,7 +31,6 @@ QPackedB pack_qweights(const QuantFormat& f, const float* B, size_t ldb, bool tr
     return transB ? B[n * ldb + k] : B[k * ldb + n];
   };
   const int qmax = f.bits == 8 ? 127 : 7;
-  double amax_all = 0, err_all = 0;
   for (size_t pi = 0; pi < p.panels; pi++) {
     for (size_t gi = 0; gi < p.kp / p.group; gi++) {
       uint8_t* g = p.data.data() + pi * p.panel_bytes + gi * gbytes;
@@ -50,8 +48,6 @@ QPackedB pack_qweights(const QuantFormat& f, const float* B, size_t ldb, bool tr
           const float w = at(gi * p.group + d, n);
           const int q = std::max(-qmax, std::min(qmax, int(std::lrint(w * inv))));
           total += q;
-          amax_all = std::max(amax_all, double(std::fabs(w)));
-          err_all = std::max(err_all, std::fabs(double(w) - double(q) * double(s)));
           // Element e = 2j + (d & 1) of step d / 2 (kernels.h).
           const size_t step = d / 2, e = 2 * j + (d & 1);
           if (f.bits == 8) {
@@ -65,7 +61,6 @@ QPackedB pack_qweights(const QuantFormat& f, const float* B, size_t ldb, bool tr
       }
     }
   }
-  p.max_rel_error = amax_all > 0 ? err_all / amax_all : 0;
   return p;
 }
 

@@ -25,11 +25,8 @@ QuantFormat quant_format(const std::string& name);
 
 /** Constant weights packed for a matmul_qai8dxp_<format> variant. */
 struct QPackedB {
-  int bits = 8;
   size_t K = 0, N = 0, kp = 0, group = 0, panels = 0, panel_bytes = 0;
   std::vector<uint8_t> data;
-  // Largest |w - dequantized w| over the matrix, relative to the largest |w| (what the format lost).
-  double max_rel_error = 0;
 };
 
 /** Packs op(B) (K x N; with transB B is N x K, the Linear layout), row stride ldb. */
